@@ -1,0 +1,93 @@
+"""Load mmengine checkpoints under torch's ``weights_only=True`` default.
+
+Upstream cause: since torch 2.6 ``torch.load`` only unpickles allow-listed
+types. mmengine 0.10.x calls ``torch.load`` without arguments, and the
+checkpoints its Runner writes keep numpy arrays and scalars and mmengine's
+``HistoryBuffer`` in ``meta['message_hub']``, so ``--resume`` and
+``load_from`` fail with "Weights only load failed".
+
+Rather than turning ``weights_only`` off (checkpoints from URLs are untrusted
+input), the specific safe types mmengine writes are allow-listed, and a
+checkpoint that still holds anything else is refused with a message that
+names the offending types and how to proceed.
+"""
+import pickle
+import re
+from typing import Callable, List
+
+import numpy as np
+import torch
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint holds objects that are not on the allow-list."""
+
+
+def _numpy_globals() -> List[Callable]:
+    """Numpy types pickled by ``np.ndarray`` / numpy scalars in meta."""
+    try:  # numpy >= 2
+        from numpy._core import multiarray
+    except ImportError:  # numpy 1.x
+        from numpy.core import multiarray
+    types_: List = [multiarray._reconstruct, multiarray.scalar, np.ndarray,
+                    np.dtype]
+    # One dtype class per builtin dtype (numpy >= 1.25 pickles these).
+    types_ += sorted({type(np.dtype(c)) for c in np.typecodes['All']
+                      if c not in 'OMm'}, key=str)
+    return types_
+
+
+def _mmengine_globals() -> List[Callable]:
+    from mmengine.logging import HistoryBuffer
+    return [HistoryBuffer]
+
+
+def safe_globals() -> List[Callable]:
+    """All types dist_mm allow-lists for ``torch.load(weights_only=True)``."""
+    return _numpy_globals() + _mmengine_globals()
+
+
+def allow_mmengine_checkpoints() -> None:
+    """Allow-list the safe types mmengine's Runner writes into checkpoints."""
+    if hasattr(torch.serialization, 'add_safe_globals'):
+        torch.serialization.add_safe_globals(safe_globals())
+
+
+def _unsafe_globals(filename: str, err: Exception) -> List[str]:
+    names = re.findall(r'GLOBAL ([\w.]+)', str(err))
+    if not names and hasattr(torch.serialization,
+                             'get_unsafe_globals_in_checkpoint'):
+        try:
+            names = torch.serialization.get_unsafe_globals_in_checkpoint(
+                filename)
+        except Exception:  # the file may be remote or not a zip archive
+            names = []
+    return sorted(set(names))
+
+
+def explain_refused_checkpoints() -> None:
+    """Make mmengine's checkpoint loader refuse unsafe files clearly."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+    original = CheckpointLoader.load_checkpoint.__func__
+    if getattr(original, '_dist_mm_wrapped', False):
+        return
+
+    def load_checkpoint(cls, filename, map_location=None, logger='current'):
+        try:
+            return original(cls, filename, map_location, logger)
+        except pickle.UnpicklingError as err:
+            if isinstance(err, UnsafeCheckpointError):
+                raise
+            names = _unsafe_globals(filename, err) or ['<unknown>']
+            raise UnsafeCheckpointError(
+                f'Refusing to load checkpoint {filename!r}: it contains '
+                f'objects of types that are not known to be safe: '
+                f'{", ".join(names)}. dist_mm loads checkpoints with '
+                'torch.load(weights_only=True) and allow-lists only the '
+                'tensors, numpy arrays and mmengine types that mmengine '
+                'writes. If you trust this file, allow-list those types '
+                'before training, e.g. torch.serialization.add_safe_globals'
+                '([...]), or re-save it with only a state_dict.') from err
+
+    load_checkpoint._dist_mm_wrapped = True
+    CheckpointLoader.load_checkpoint = classmethod(load_checkpoint)

@@ -1,0 +1,256 @@
+"""Pearson-relation kernels of DIST / DIST+ for dense tensors (pure torch).
+
+Every function here works on the tensors' natural layout (``[N, C, H, W]``
+logits, ``[R, C]`` RoI logits, ``[B, D, H, W]`` features): the correlation is
+reduced over the requested dims, so no permuted or transposed copy is ever
+made. :class:`PearsonDistance` computes ``1 - rho`` with centred statistics
+by reductions and recomputes the centred tensors in backward instead of
+keeping them alive, so the autograd graph holds only the two inputs.
+
+All statistics are computed in float32, also under fp16/bf16 autocast, and
+``rho = <u_c, v_c> / (||u_c|| * ||v_c|| + eps)`` stays finite (with finite
+gradients) for zero-variance vectors, where it is 0.
+"""
+from contextlib import contextmanager
+from typing import Iterator, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+EPS = 1e-8
+Dims = Union[int, Sequence[int]]
+
+
+def _as_dims(dim: Dims, ndim: int) -> Tuple[int, ...]:
+    dims = (dim, ) if isinstance(dim, int) else tuple(dim)
+    return tuple(sorted(d % ndim for d in dims))
+
+
+def _centre(x: Tensor, dims: Tuple[int, ...],
+            weight: Optional[Tensor]) -> Tensor:
+    """``x`` minus its (weighted) mean over ``dims``; zero where weight 0."""
+    if weight is None:
+        return x - x.mean(dims, keepdim=True)
+    count = weight.sum(dims, keepdim=True).clamp_min(1.0)
+    mean = (x * weight).sum(dims, keepdim=True) / count
+    return (x - mean).mul_(weight)
+
+
+class PearsonDistance(torch.autograd.Function):
+    """``1 - rho(a, b)`` over ``dims``, memory-lean forward and backward.
+
+    ``weight`` (0/1, broadcastable to ``a``) selects the entries that take
+    part in each correlation; masked entries get zero gradient.
+    """
+
+    @staticmethod
+    def forward(ctx, a: Tensor, b: Tensor, dims: Tuple[int, ...],
+                weight: Optional[Tensor], eps: float) -> Tensor:
+        a_c = _centre(a, dims, weight)
+        b_c = _centre(b, dims, weight)
+        norm_a = torch.linalg.vector_norm(a_c, dim=dims, keepdim=True)
+        norm_b = torch.linalg.vector_norm(b_c, dim=dims, keepdim=True)
+        cov = a_c.mul_(b_c).sum(dims, keepdim=True)
+        del a_c, b_c
+        denom = norm_a * norm_b + eps
+        rho = cov / denom
+        ctx.dims = dims
+        ctx.save_for_backward(a, b, weight, norm_a, norm_b, denom, rho)
+        return (1.0 - rho).squeeze(dims)
+
+    @staticmethod
+    def backward(ctx, grad_out: Tensor):
+        a, b, weight, norm_a, norm_b, denom, rho = ctx.saved_tensors
+        dims = ctx.dims
+        need_a, need_b = ctx.needs_input_grad[:2]
+        grad_a = grad_b = None
+        if not (need_a or need_b):
+            return None, None, None, None, None
+        # d rho / d a = b_c / denom - rho * norm_b / (denom * norm_a) * a_c
+        scale = -grad_out.reshape(rho.shape) / denom
+        a_c = _centre(a, dims, weight)
+        b_c = _centre(b, dims, weight)
+        tiny = torch.finfo(rho.dtype).tiny
+        if need_a:
+            coef_a = -rho * norm_b / norm_a.clamp_min(tiny)
+            grad_a = torch.addcmul(b_c, a_c, coef_a) if need_b else \
+                b_c.addcmul_(a_c, coef_a)
+            grad_a.mul_(scale)
+        if need_b:
+            coef_b = -rho * norm_a / norm_b.clamp_min(tiny)
+            grad_b = a_c.addcmul_(b_c, coef_b).mul_(scale)
+        return grad_a, grad_b, None, None, None
+
+
+def pearson_distance(a: Tensor,
+                     b: Tensor,
+                     dim: Dims,
+                     weight: Optional[Tensor] = None,
+                     eps: float = EPS) -> Tensor:
+    """``1 - rho`` between ``a`` and ``b`` along ``dim`` (float32 inputs).
+
+    Args:
+        a, b: Tensors of the same shape.
+        dim: Dim or dims the correlation is taken over.
+        weight: Optional 0/1 tensor broadcastable to ``a``; entries with
+            weight 0 are left out of the correlation.
+        eps: Added to the product of the norms.
+
+    Returns:
+        Tensor: ``1 - rho`` with ``dim`` reduced away.
+    """
+    if weight is not None:
+        weight = weight.to(a.dtype)
+    return PearsonDistance.apply(a, b, _as_dims(dim, a.ndim), weight, eps)
+
+
+@contextmanager
+def full_precision(x: Tensor) -> Iterator[None]:
+    """Disable autocast so the relation statistics are computed in fp32."""
+    with torch.autocast(device_type=x.device.type, enabled=False):
+        yield
+
+
+def upcast(x: Tensor) -> Tensor:
+    """``x`` in float32, or unchanged if already float32/float64."""
+    return x if x.dtype in (torch.float32, torch.float64) else x.float()
+
+
+def class_probs(logits: Tensor, class_dim: int, tau: float,
+                activation: str) -> Tensor:
+    """Probabilities (float32 at least) of ``logits / tau``."""
+    x = upcast(logits)
+    x = x / tau if tau != 1.0 else x
+    if activation == 'softmax':
+        return x.softmax(dim=class_dim)
+    if activation == 'sigmoid':
+        return x.sigmoid()
+    raise ValueError(f"activation must be 'softmax' or 'sigmoid', "
+                     f'got {activation!r}')
+
+
+def masked_mean(x: Tensor, valid: Optional[Tensor]) -> Tensor:
+    """Mean of ``x``, over the entries where ``valid`` is true if given."""
+    if valid is None:
+        return x.mean()
+    valid = valid.to(x.dtype).expand_as(x)
+    return (x * valid).sum() / valid.sum().clamp_min(1.0)
+
+
+def dist_relations(logits_s: Tensor,
+                   logits_t: Tensor,
+                   class_dim: int = 1,
+                   tau: float = 1.0,
+                   activation: str = 'softmax',
+                   valid: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
+    """DIST inter-class and intra-class relation losses (each x tau^2).
+
+    Every position of every dim except ``class_dim`` is an instance: for
+    ``[N, C, H, W]`` segmentation logits the instances are all N*H*W pixels,
+    for ``[R, C]`` RoI logits the R RoIs.
+
+    Args:
+        logits_s: Student logits.
+        logits_t: Teacher logits of the same shape (detached here).
+        class_dim: The class dim.
+        tau: Temperature.
+        activation: ``'softmax'`` over classes or element-wise ``'sigmoid'``.
+        valid: Optional bool tensor of instances to use, broadcastable to the
+            logits with ``class_dim`` of size 1 (e.g. ``[N, 1, H, W]``).
+
+    Returns:
+        tuple[Tensor, Tensor]: ``(L_inter, L_intra)``.
+    """
+    class_dim = class_dim % logits_s.ndim
+    with full_precision(logits_s):
+        y_s = class_probs(logits_s, class_dim, tau, activation)
+        with torch.no_grad():
+            y_t = class_probs(logits_t.detach(), class_dim, tau, activation)
+        inter = pearson_distance(y_s, y_t, class_dim)
+        inter = masked_mean(inter, None if valid is None else
+                            valid.squeeze(class_dim))
+        instance_dims = tuple(d for d in range(y_s.ndim) if d != class_dim)
+        intra = pearson_distance(y_s, y_t, instance_dims, weight=valid).mean()
+    return tau**2 * inter, tau**2 * intra
+
+
+def feature_relations(feat_s: Tensor, feat_t: Tensor) -> Tuple[Tensor, Tensor]:
+    """DIST+ channel and spatial relation losses of ``[B, D, H, W]`` maps.
+
+    Returns:
+        tuple[Tensor, Tensor]: ``(L_cr, L_sr)``: mean over the B*H*W pixels
+        of ``1 - rho`` across channels, and mean over the B images of
+        ``1 - rho`` across the H*W positions of the channel-summed maps.
+    """
+    with full_precision(feat_s):
+        f_s = upcast(feat_s)
+        f_t = upcast(feat_t.detach())
+        channel = pearson_distance(f_s, f_t, 1).mean()
+        spatial = pearson_distance(f_s.sum(1).flatten(1),
+                                   f_t.sum(1).flatten(1), 1).mean()
+    return channel, spatial
+
+
+def non_target_relation(logits_t: Tensor,
+                        logits_s: Tensor,
+                        target: Tensor,
+                        class_dim: int = 1,
+                        tau: float = 1.0,
+                        activation: str = 'softmax',
+                        ignore_index: int = 255) -> Tensor:
+    """Teacher-acclimation loss: ``1 - rho`` of non-target class probabilities.
+
+    Probabilities are taken over all classes, then the target class column
+    of each instance is left out of the correlation (by a 0/1 weight, not a
+    gathered copy). The student side is detached: gradients reach only
+    ``logits_t``. Instances whose target is ``ignore_index`` are skipped.
+
+    Args:
+        logits_t: Teacher logits (receive gradients).
+        logits_s: Student logits of the same shape (detached here).
+        target: Integer targets, the logits' shape without ``class_dim``.
+        class_dim: The class dim.
+        tau: Temperature.
+        activation: ``'softmax'`` or ``'sigmoid'``.
+        ignore_index: Target value of instances to skip.
+
+    Returns:
+        Tensor: Mean over valid instances of ``1 - rho(E_t, E_s)``.
+    """
+    class_dim = class_dim % logits_t.ndim
+    num_classes = logits_t.shape[class_dim]
+    valid = target != ignore_index
+    index = torch.where(valid, target, torch.zeros_like(target)).long()
+    if index.numel() and (index.min() < 0 or index.max() >= num_classes):
+        raise ValueError(
+            f'target values must lie in [0, {num_classes - 1}] or equal '
+            f'ignore_index={ignore_index}, got range [{int(index.min())}, '
+            f'{int(index.max())}]: the targets do not fit the '
+            f'{num_classes} classes of the logits.')
+    with full_precision(logits_t):
+        e_t = class_probs(logits_t, class_dim, tau, activation)
+        with torch.no_grad():
+            e_s = class_probs(logits_s.detach(), class_dim, tau, activation)
+        non_target = torch.ones_like(e_t).scatter_(
+            class_dim, index.unsqueeze(class_dim), 0.0)
+        dist = pearson_distance(e_t, e_s, class_dim, weight=non_target)
+        return tau**2 * masked_mean(dist, valid)
+
+
+def resize_labels(labels: Tensor, size: Sequence[int]) -> Tensor:
+    """Nearest-resize an ``[N, H, W]`` or ``[N, 1, H, W]`` label map to
+    ``[N, *size]`` (nearest keeps ignore labels as they are)."""
+    if labels.ndim == 4:
+        labels = labels[:, 0]
+    if tuple(labels.shape[-2:]) == tuple(size):
+        return labels
+    return F.interpolate(labels[:, None].float(), size=tuple(size),
+                         mode='nearest')[:, 0].to(labels.dtype)
+
+
+def valid_mask_from_labels(labels: Tensor, size: Sequence[int],
+                           ignore_index: int = 255) -> Tensor:
+    """Bool ``[N, 1, *size]`` mask of the non-ignored pixels of a label map
+    (``[N, H, W]`` or ``[N, 1, H, W]``) resized to the logits' ``size``."""
+    return (resize_labels(labels, size) != ignore_index)[:, None]

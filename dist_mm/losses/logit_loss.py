@@ -1,0 +1,95 @@
+"""DIST logit-level loss for dense outputs."""
+from typing import Dict, Optional
+
+from mmrazor.registry import MODELS
+from torch import Tensor, nn
+
+from .checks import check_mask, check_pair
+from .functional import dist_relations
+
+
+@MODELS.register_module()
+class DISTLogitLoss(nn.Module):
+    """DIST inter-class + intra-class Pearson relation loss on dense logits.
+
+    Instances are every position of every dim except the class dim, so
+    ``[N, C, H, W]`` segmentation logits use all N*H*W pixels and ``[R, C]``
+    RoI logits use the R RoIs (never the batch axis alone).
+
+    Args:
+        inter_weight (float): beta, weight of the inter-class term.
+        intra_weight (float): gamma, weight of the intra-class term.
+        tau (float): Temperature.
+        loss_weight (float): Weight of the whole loss.
+        activation (str): ``'softmax'`` (segmentation, RoI heads) or
+            ``'sigmoid'`` (RetinaNet-style heads).
+        anchor_classes (int, optional): For sigmoid anchor heads with
+            ``[N, A*K, H, W]`` logits: ``K``. When set, instances are
+            positions x anchors and the class vector has K entries
+            (anchor-aware mode). When None (default, the original DIST
+            setting) the A*K channels of a position form the class vector.
+    """
+
+    def __init__(self,
+                 inter_weight: float = 1.0,
+                 intra_weight: float = 1.0,
+                 tau: float = 1.0,
+                 loss_weight: float = 1.0,
+                 activation: str = 'softmax',
+                 anchor_classes: Optional[int] = None) -> None:
+        super().__init__()
+        if activation not in ('softmax', 'sigmoid'):
+            raise ValueError(f"activation must be 'softmax' or 'sigmoid', "
+                             f'got {activation!r}')
+        self.inter_weight = inter_weight
+        self.intra_weight = intra_weight
+        self.tau = tau
+        self.loss_weight = loss_weight
+        self.activation = activation
+        self.anchor_classes = anchor_classes
+
+    def _layout(self, preds: Tensor):
+        """View anchor logits ``[N, A*K, H, W]`` as ``[N, A, K, H, W]``."""
+        if self.anchor_classes is None:
+            return preds, 1
+        k = self.anchor_classes
+        if preds.ndim != 4 or preds.shape[1] % k:
+            raise ValueError(
+                f'anchor_classes={k} needs [N, A*K, H, W] logits with a '
+                f'channel count divisible by {k}, got {tuple(preds.shape)}.')
+        n, ak, h, w = preds.shape
+        return preds.view(n, ak // k, k, h, w), 2
+
+    def relations(self,
+                  preds_S: Tensor,
+                  preds_T: Tensor,
+                  valid_mask: Optional[Tensor] = None) -> Dict[str, Tensor]:
+        """Unweighted ``inter`` and ``intra`` terms (for logging)."""
+        check_pair(preds_S, preds_T, type(self).__name__, class_dim=1)
+        if valid_mask is not None:
+            check_mask(valid_mask, preds_S, 1)
+            if valid_mask.ndim == preds_S.ndim - 1:
+                valid_mask = valid_mask.unsqueeze(1)
+        preds_S, class_dim = self._layout(preds_S)
+        preds_T, _ = self._layout(preds_T)
+        if valid_mask is not None and class_dim == 2:
+            valid_mask = valid_mask.unsqueeze(1)
+        inter, intra = dist_relations(preds_S, preds_T, class_dim, self.tau,
+                                      self.activation, valid_mask)
+        return dict(inter=inter, intra=intra)
+
+    def forward(self,
+                preds_S: Tensor,
+                preds_T: Tensor,
+                valid_mask: Optional[Tensor] = None) -> Tensor:
+        """Weighted DIST loss.
+
+        Args:
+            preds_S: Student logits, ``[N, C, ...]`` or ``[R, C]``.
+            preds_T: Teacher logits of the same shape (detached).
+            valid_mask: Optional bool mask of instances to use, the logits'
+                shape without (or with size-1) class dim.
+        """
+        terms = self.relations(preds_S, preds_T, valid_mask)
+        return self.loss_weight * (self.inter_weight * terms['inter'] +
+                                   self.intra_weight * terms['intra'])

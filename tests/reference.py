@@ -1,0 +1,69 @@
+"""Straightforward DIST / DIST+ formulas, written independently of dist_mm.
+
+These follow the method spec literally: reshape dense tensors into
+``[M, C]`` matrices, softmax once, and correlate rows (instances) and
+columns (classes) with explicitly centred vectors.
+"""
+import torch
+
+EPS = 1e-8
+
+
+def pearson_rows(u, v, eps=EPS):
+    u_c = u - u.mean(1, keepdim=True)
+    v_c = v - v.mean(1, keepdim=True)
+    return (u_c * v_c).sum(1) / (u_c.norm(dim=1) * v_c.norm(dim=1) + eps)
+
+
+def to_instances(logits, num_classes=None):
+    """``[N, C, H, W]`` -> ``[N*H*W, C]``; ``[R, C]`` unchanged; with
+    ``num_classes=K`` anchor logits ``[N, A*K, H, W]`` -> ``[N*H*W*A, K]``
+    (mmdet's own flattening of RetinaNet scores)."""
+    if logits.ndim == 2:
+        return logits
+    c = logits.shape[1] if num_classes is None else num_classes
+    return logits.permute(0, 2, 3, 1).reshape(-1, c)
+
+
+def dist_loss(ls, lt, tau=1.0, beta=1.0, gamma=1.0, act='softmax',
+              valid=None, num_classes=None):
+    ms, mt = to_instances(ls, num_classes), to_instances(lt, num_classes)
+    if act == 'softmax':
+        ys, yt = (ms / tau).softmax(1), (mt / tau).softmax(1)
+    else:
+        ys, yt = (ms / tau).sigmoid(), (mt / tau).sigmoid()
+    if valid is not None:
+        keep = valid.reshape(-1)
+        if num_classes is not None:
+            a = ls.shape[1] // num_classes
+            keep = keep.repeat_interleave(a)
+        ys, yt = ys[keep], yt[keep]
+    inter = (1 - pearson_rows(ys, yt)).mean()
+    intra = (1 - pearson_rows(ys.t(), yt.t())).mean()
+    return tau**2 * (beta * inter + gamma * intra)
+
+
+def feature_loss(fs, ft, alpha=1.0, beta=1.0):
+    d = fs.shape[1]
+    channel = (1 - pearson_rows(fs.permute(0, 2, 3, 1).reshape(-1, d),
+                                ft.permute(0, 2, 3, 1).reshape(-1, d))).mean()
+    b = fs.shape[0]
+    spatial = (1 - pearson_rows(fs.sum(1).reshape(b, -1),
+                                ft.sum(1).reshape(b, -1))).mean()
+    return alpha * channel + beta * spatial
+
+
+def acclimation_loss(lt, ls, target, ignore_index=255):
+    """Loop over instances, dropping the target column explicitly."""
+    mt, ms = to_instances(lt), to_instances(ls)
+    tgt = target.reshape(-1)
+    pt, ps = mt.softmax(1), ms.softmax(1)
+    dists = []
+    for i in range(mt.shape[0]):
+        t = int(tgt[i])
+        if t == ignore_index:
+            continue
+        keep = [c for c in range(mt.shape[1]) if c != t]
+        e_t, e_s = pt[i, keep][None], ps[i, keep][None]
+        dists.append(1 - pearson_rows(e_t, e_s)[0])
+    return torch.stack(dists).mean()

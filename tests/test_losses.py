@@ -1,0 +1,331 @@
+"""DIST / DIST+ losses against independent references, hand values, grads."""
+import math
+
+import pytest
+import torch
+
+import dist_mm  # noqa: F401  (registers the losses)
+from dist_mm.losses import (DISTFeatureLoss, DISTLogitLoss,
+                            TeacherAcclimationLoss, pearson_distance,
+                            valid_mask_from_labels)
+from mmrazor.registry import MODELS
+
+from . import reference as ref
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    torch.manual_seed(0)
+
+
+LOGIT_SHAPES = [(2, 19, 8, 16), (1, 5, 3, 7), (3, 4, 1, 1), (37, 81), (5, 3)]
+
+
+@pytest.mark.parametrize('shape', LOGIT_SHAPES)
+@pytest.mark.parametrize('tau,beta,gamma', [(1.0, 1.0, 1.0), (4.0, 2.0, 0.5)])
+def test_logit_loss_matches_reference(shape, tau, beta, gamma):
+    ls, lt = torch.randn(shape) * 3, torch.randn(shape) * 3
+    loss = DISTLogitLoss(beta, gamma, tau, loss_weight=0.7)
+    expected = 0.7 * ref.dist_loss(ls, lt, tau, beta, gamma)
+    torch.testing.assert_close(loss(ls, lt), expected, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize('shape', [(2, 720, 5, 7), (1, 9, 4, 4)])
+def test_sigmoid_faithful_matches_reference(shape):
+    ls, lt = torch.randn(shape), torch.randn(shape)
+    loss = DISTLogitLoss(activation='sigmoid')
+    torch.testing.assert_close(loss(ls, lt), ref.dist_loss(ls, lt,
+                                                           act='sigmoid'))
+
+
+def test_sigmoid_anchor_aware_matches_mmdet_flattening():
+    n, a, k, h, w = 2, 9, 80, 3, 5
+    ls, lt = torch.randn(n, a * k, h, w), torch.randn(n, a * k, h, w)
+    loss = DISTLogitLoss(activation='sigmoid', anchor_classes=k)
+    expected = ref.dist_loss(ls, lt, act='sigmoid', num_classes=k)
+    torch.testing.assert_close(loss(ls, lt), expected)
+    # and it is a different quantity from the faithful A*K-channel mode
+    faithful = DISTLogitLoss(activation='sigmoid')(ls, lt)
+    assert not torch.allclose(faithful, expected, atol=1e-3)
+
+
+def test_masked_segmentation_matches_reference_on_valid_pixels():
+    ls, lt = torch.randn(2, 19, 8, 16), torch.randn(2, 19, 8, 16)
+    labels = torch.randint(0, 19, (2, 64, 128))
+    labels[:, :20] = 255
+    valid = valid_mask_from_labels(labels, ls.shape[-2:])
+    assert valid.shape == (2, 1, 8, 16) and 0 < valid.sum() < valid.numel()
+    expected = ref.dist_loss(ls, lt, valid=valid[:, 0])
+    got = DISTLogitLoss()(ls, lt, valid_mask=valid)
+    torch.testing.assert_close(got, expected)
+    # changing the logits of ignored pixels does not change the loss
+    ls2 = ls.clone()
+    ls2[~valid.expand_as(ls)] = 100.0
+    torch.testing.assert_close(DISTLogitLoss()(ls2, lt, valid[:, 0]), got)
+
+
+def test_masked_anchor_aware_matches_reference():
+    n, a, k, h, w = 2, 3, 4, 3, 5
+    ls, lt = torch.randn(n, a * k, h, w), torch.randn(n, a * k, h, w)
+    valid = torch.rand(n, h, w) > 0.3
+    loss = DISTLogitLoss(activation='sigmoid', anchor_classes=k)
+    expected = ref.dist_loss(ls, lt, act='sigmoid', num_classes=k,
+                             valid=valid)
+    torch.testing.assert_close(loss(ls, lt, valid), expected)
+
+
+def test_logit_loss_hand_computed_two_class_rois():
+    # softmax over 2 classes: every centred row/column is +-(a, -a), so each
+    # correlation is exactly +-1.
+    ls = torch.tensor([[2.0, 0.0], [0.0, 2.0]])
+    assert DISTLogitLoss()(ls, torch.tensor([[1.0, 0.0], [0.0, 1.0]])) \
+        .item() == pytest.approx(0.0, abs=1e-6)
+    # teacher ranks both the classes and the RoIs the other way round:
+    # inter = 1 - (-1) = 2 and intra = 2, so beta*2 + gamma*2
+    lt = torch.tensor([[0.0, 1.0], [1.0, 0.0]])
+    assert DISTLogitLoss(1.0, 0.5)(ls, lt).item() == pytest.approx(3.0)
+
+
+def test_intra_class_is_not_over_the_batch_axis():
+    """The classification-style port correlates over N only: with N=2 each
+    such 'correlation' is +-1. The real intra term uses all pixels."""
+    ls, lt = torch.randn(2, 19, 8, 16), torch.randn(2, 19, 8, 16)
+    ys, yt = ls.softmax(1), lt.softmax(1)
+    # rows = (class, y, x), each a length-2 vector over the batch axis
+    wrong_intra = (1 - ref.pearson_rows(ys.permute(1, 2, 3, 0).reshape(-1, 2),
+                                        yt.permute(1, 2, 3, 0).reshape(-1, 2)
+                                        )).mean()
+    terms = DISTLogitLoss().relations(ls, lt)
+    ms, mt = ref.to_instances(ls).softmax(1), ref.to_instances(lt).softmax(1)
+    right_intra = (1 - ref.pearson_rows(ms.t(), mt.t())).mean()
+    torch.testing.assert_close(terms['intra'], right_intra)
+    assert abs(terms['intra'] - wrong_intra) > 0.1
+    # random teacher/student: about uncorrelated per class over 256 pixels
+    assert abs(terms['intra'].item() - 1.0) < 0.2
+
+
+@pytest.mark.parametrize('shape', [(2, 256, 10, 12), (1, 3, 4, 5),
+                                   (3, 16, 1, 7)])
+def test_feature_loss_matches_reference(shape):
+    fs, ft = torch.randn(shape), torch.randn(shape) + 1
+    got = DISTFeatureLoss(0.5, 2.0)(fs, ft)
+    torch.testing.assert_close(got, ref.feature_loss(fs, ft, 0.5, 2.0))
+
+
+def test_feature_loss_hand_computed():
+    # pixels (channels, D=3): (1,2,3)~(2,4,6) rho=1; (1,2,3)~(3,2,1) rho=-1;
+    # (0,0,3)~(0,3,0): centred (-1,-1,2).(-1,2,-1) = -3 over 6 -> rho=-0.5
+    fs = torch.tensor([[1., 1., 0.], [2., 2., 0.], [3., 3., 3.]])[None, :,
+                                                                   None]
+    ft = torch.tensor([[2., 3., 0.], [4., 2., 3.], [6., 1., 0.]])[None, :,
+                                                                   None]
+    terms = DISTFeatureLoss().relations(fs, ft)
+    assert terms['channel'].item() == pytest.approx((0 + 2 + 1.5) / 3)
+    # channel sums (6, 6, 3) vs (12, 6, 3): rho = 12 / sqrt(6 * 42)
+    assert terms['spatial'].item() == pytest.approx(1 - 2 / math.sqrt(7))
+
+
+def test_channel_term_is_one_minus_rho_and_spatial_is_per_image():
+    fs, ft = torch.randn(2, 8, 5, 6), torch.randn(2, 8, 5, 6)
+    loss = DISTFeatureLoss()
+    # identical maps: 1 - rho = 0 (a port returning rho would give 1)
+    same = loss.relations(fs, fs.clone())
+    assert same['channel'].item() == pytest.approx(0.0, abs=1e-6)
+    assert same['spatial'].item() == pytest.approx(0.0, abs=1e-6)
+    # spatial relation of a batch is the mean of the per-image relations
+    whole = loss.relations(fs, ft)['spatial']
+    per_image = torch.stack(
+        [loss.relations(fs[i:i + 1], ft[i:i + 1])['spatial'] for i in
+         range(2)]).mean()
+    torch.testing.assert_close(whole, per_image)
+    # a cross-batch correlation would mix images: make image 1 match exactly
+    ft2 = ft.clone()
+    ft2[1] = fs[1]
+    per = [loss.relations(fs[i:i + 1], ft2[i:i + 1])['spatial'] for i in
+           range(2)]
+    assert per[1].item() == pytest.approx(0.0, abs=1e-6)
+    torch.testing.assert_close(loss.relations(fs, ft2)['spatial'],
+                               (per[0] + per[1]) / 2)
+
+
+@pytest.mark.parametrize('shape', [(2, 7, 4, 5), (30, 11)])
+def test_acclimation_loss_matches_loop_reference(shape):
+    lt, ls = torch.randn(shape) * 2, torch.randn(shape) * 2
+    tshape = (shape[0], ) + shape[2:]
+    target = torch.randint(0, shape[1], tshape)
+    target.view(-1)[::3] = 255
+    got = TeacherAcclimationLoss()(lt, ls, target)
+    torch.testing.assert_close(got, ref.acclimation_loss(lt, ls, target))
+
+
+def test_acclimation_loss_resizes_label_maps_nearest():
+    lt, ls = torch.randn(2, 5, 4, 6), torch.randn(2, 5, 4, 6)
+    small = torch.randint(0, 5, (2, 4, 6))
+    small[0, 0] = 255
+    big = small.repeat_interleave(4, 1).repeat_interleave(4, 2)
+    loss = TeacherAcclimationLoss()
+    torch.testing.assert_close(loss(lt, ls, big[:, None]),
+                               loss(lt, ls, small))
+
+
+def test_acclimation_ignores_target_column():
+    """Only the non-target classes are compared: changing the target-class
+    logit of the student (keeping the others' softmax ratios) leaves the
+    correlation unchanged."""
+    lt, ls = torch.randn(6, 5), torch.randn(6, 5)
+    target = torch.randint(0, 5, (6, ))
+    ls2 = ls.clone()
+    ls2[torch.arange(6), target] += 3.0
+    loss = TeacherAcclimationLoss()
+    torch.testing.assert_close(loss(lt, ls, target), loss(lt, ls2, target))
+    ls3 = ls.clone()
+    ls3[torch.arange(6), (target + 1) % 5] += 3.0
+    assert not torch.allclose(loss(lt, ls, target), loss(lt, ls3, target))
+
+
+def test_gradient_flow_student_losses_never_reach_teacher():
+    ls = torch.randn(2, 5, 4, 4, requires_grad=True)
+    lt = torch.randn(2, 5, 4, 4, requires_grad=True)
+    (DISTLogitLoss()(ls, lt) + DISTFeatureLoss()(ls, lt)).backward()
+    assert ls.grad is not None and ls.grad.abs().sum() > 0
+    assert lt.grad is None
+
+
+def test_gradient_flow_acclimation_never_reaches_student():
+    ls = torch.randn(2, 5, 4, 4, requires_grad=True)
+    lt = torch.randn(2, 5, 4, 4, requires_grad=True)
+    TeacherAcclimationLoss()(lt, ls, torch.randint(0, 5, (2, 4, 4))) \
+        .backward()
+    assert lt.grad is not None and lt.grad.abs().sum() > 0
+    assert ls.grad is None
+
+
+def test_gradcheck_pearson_distance_float64():
+    a = torch.randn(3, 4, 5, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(3, 4, 5, dtype=torch.float64, requires_grad=True)
+    w = (torch.rand(3, 1, 5) > 0.3).double()
+    for dims, weight in [(1, None), ((0, 2), None), ((0, 2), w), (2, None)]:
+        assert torch.autograd.gradcheck(
+            lambda x, y: pearson_distance(x, y, dims, weight), (a, b))
+
+
+def test_gradcheck_losses_float64():
+    ls = torch.randn(2, 4, 3, 3, dtype=torch.float64, requires_grad=True)
+    lt = torch.randn(2, 4, 3, 3, dtype=torch.float64)
+    valid = torch.rand(2, 3, 3) > 0.3
+    assert torch.autograd.gradcheck(
+        lambda x: DISTLogitLoss(1.0, 0.7, 2.0)(x, lt, valid), (ls, ))
+    assert torch.autograd.gradcheck(
+        lambda x: DISTLogitLoss(activation='sigmoid', anchor_classes=2)(
+            x, lt), (ls, ))
+    assert torch.autograd.gradcheck(
+        lambda x: DISTFeatureLoss(1.0, 0.3)(x, lt), (ls, ))
+    target = torch.randint(0, 4, (2, 3, 3))
+    assert torch.autograd.gradcheck(
+        lambda x: TeacherAcclimationLoss()(x, lt.detach(), target),
+        (lt.clone().requires_grad_(), ))
+
+
+def test_gradients_match_reference_autograd():
+    ls = torch.randn(2, 6, 5, 7, requires_grad=True)
+    ls_ref = ls.detach().clone().requires_grad_()
+    lt = torch.randn(2, 6, 5, 7)
+    DISTLogitLoss()(ls, lt).backward()
+    ref.dist_loss(ls_ref, lt).backward()
+    torch.testing.assert_close(ls.grad, ls_ref.grad, atol=1e-6, rtol=1e-4)
+    fs = torch.randn(2, 6, 5, 7, requires_grad=True)
+    fs_ref = fs.detach().clone().requires_grad_()
+    DISTFeatureLoss()(fs, lt).backward()
+    ref.feature_loss(fs_ref, lt).backward()
+    torch.testing.assert_close(fs.grad, fs_ref.grad, atol=1e-6, rtol=1e-4)
+
+
+@pytest.mark.parametrize('loss', [DISTLogitLoss(), DISTFeatureLoss()])
+def test_matching_student_and_teacher_give_zero(loss):
+    x = torch.randn(2, 8, 6, 6)
+    assert loss(x, x.clone()).item() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_feature_loss_invariant_to_positive_scaling():
+    fs, ft = torch.randn(2, 8, 6, 6), torch.randn(2, 8, 6, 6)
+    loss = DISTFeatureLoss()
+    base = loss(fs, ft)
+    torch.testing.assert_close(loss(fs * 7.5, ft), base)
+    torch.testing.assert_close(loss(fs, ft * 0.01), base)
+
+
+@pytest.mark.parametrize('dtype', [torch.float32, torch.bfloat16,
+                                   torch.float16])
+def test_zero_variance_inputs_are_finite(dtype):
+    const = torch.zeros(2, 5, 4, 4, dtype=dtype, requires_grad=True)
+    other = torch.randn(2, 5, 4, 4).to(dtype)
+    losses = [DISTLogitLoss()(const, other), DISTLogitLoss()(other, const),
+              DISTFeatureLoss()(const, other),
+              TeacherAcclimationLoss()(const, other,
+                                       torch.zeros(2, 4, 4).long())]
+    for value in losses:
+        assert value.dtype == torch.float32 and torch.isfinite(value)
+    sum(losses).backward()
+    assert torch.isfinite(const.grad).all()
+    # constant student vs anything: rho = 0, so every distance is exactly 1
+    terms = DISTLogitLoss().relations(const.float(), other.float())
+    assert terms['inter'].item() == pytest.approx(1.0)
+    assert terms['intra'].item() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
+def test_autocast_computes_in_fp32(dtype):
+    ls = torch.randn(2, 19, 8, 8)
+    lt = torch.randn(2, 19, 8, 8)
+    conv = torch.nn.Conv2d(19, 19, 1)
+    with torch.autocast('cpu', dtype=dtype):
+        out = conv(ls)
+        assert out.dtype == dtype
+        loss = DISTLogitLoss()(out, lt) + DISTFeatureLoss()(out, lt)
+    assert loss.dtype == torch.float32 and torch.isfinite(loss)
+    expected = ref.dist_loss(out.float(), lt) + ref.feature_loss(
+        out.float(), lt)
+    torch.testing.assert_close(loss, expected)
+
+
+def test_registered_in_mmrazor_registry():
+    for name in ('DISTLogitLoss', 'DISTFeatureLoss',
+                 'TeacherAcclimationLoss'):
+        assert MODELS.build(dict(type=name)).__class__.__name__ == name
+
+
+def test_error_messages_name_shapes_and_cause():
+    with pytest.raises(ValueError, match=r'19 classes but teacher 20.*'
+                       r'num_classes'):
+        DISTLogitLoss()(torch.randn(2, 19, 4, 4), torch.randn(2, 20, 4, 4))
+    with pytest.raises(ValueError, match=r'\(2, 19, 4, 4\).*\(2, 19, 8, 8\)'):
+        DISTLogitLoss()(torch.randn(2, 19, 4, 4), torch.randn(2, 19, 8, 8))
+    with pytest.raises(ValueError, match=r'valid_mask of shape \(2, 32, 32\)'
+                       r'.*\(2, 19, 4, 4\).*valid_mask_from_labels'):
+        DISTLogitLoss()(torch.randn(2, 19, 4, 4), torch.randn(2, 19, 4, 4),
+                        torch.ones(2, 32, 32, dtype=torch.bool))
+    with pytest.raises(ValueError, match=r'128 channels, teacher 256.*'
+                       r'ConvModuleConnector.*in_channel=128, '
+                       r'out_channel=256'):
+        DISTFeatureLoss()(torch.randn(2, 128, 4, 4), torch.randn(2, 256, 4,
+                                                                 4))
+    with pytest.raises(ValueError, match='spatial sizes differ'):
+        DISTFeatureLoss(resize_student=False)(torch.randn(2, 8, 4, 4),
+                                              torch.randn(2, 8, 8, 8))
+    with pytest.raises(ValueError, match=r'target \(7,\) does not fit'):
+        TeacherAcclimationLoss()(torch.randn(6, 5), torch.randn(6, 5),
+                                 torch.zeros(7).long())
+    with pytest.raises(ValueError, match=r'must lie in \[0, 4\]'):
+        TeacherAcclimationLoss()(torch.randn(6, 5), torch.randn(6, 5),
+                                 torch.full((6, ), 5))
+    with pytest.raises(ValueError, match='anchor_classes=80'):
+        DISTLogitLoss(activation='sigmoid', anchor_classes=80)(
+            torch.randn(1, 100, 2, 2), torch.randn(1, 100, 2, 2))
+
+
+def test_feature_loss_resizes_student_to_teacher():
+    fs, ft = torch.randn(2, 8, 4, 4), torch.randn(2, 8, 8, 8)
+    up = torch.nn.functional.interpolate(fs, size=(8, 8), mode='bilinear',
+                                         align_corners=False)
+    torch.testing.assert_close(DISTFeatureLoss()(fs, ft),
+                               ref.feature_loss(up, ft))
