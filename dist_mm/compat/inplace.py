@@ -40,6 +40,14 @@ def _set_module_inplace_false(self, architecture, varstr: str = '') -> None:
 
 
 def fix_mmrazor_inplace() -> None:
-    """Replace mmrazor's broken recursion with :func:`set_inplace_false`."""
+    """Replace mmrazor's broken recursion with :func:`set_inplace_false`.
+
+    The upstream method stays reachable as
+    ``BaseAlgorithm._upstream_set_module_inplace_false`` (for tests).
+    """
     from mmrazor.models.algorithms.base import BaseAlgorithm
+    if BaseAlgorithm.set_module_inplace_false is _set_module_inplace_false:
+        return
+    BaseAlgorithm._upstream_set_module_inplace_false = \
+        BaseAlgorithm.set_module_inplace_false
     BaseAlgorithm.set_module_inplace_false = _set_module_inplace_false

@@ -1,0 +1,5 @@
+"""Tiny real models and batches for tests, smoke runs and benchmarks
+(like ``mmdet.testing``)."""
+from ._det import NUM_CLASSES, det_batch, tiny_faster_rcnn, tiny_resnet_fpn
+
+__all__ = ['NUM_CLASSES', 'det_batch', 'tiny_faster_rcnn', 'tiny_resnet_fpn']

@@ -1,0 +1,147 @@
+"""Each torch 2.x compatibility fix is needed, and works."""
+import collections
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+import dist_mm  # noqa: F401  (applies the fixes)
+from dist_mm.compat import UnsafeCheckpointError, set_inplace_false
+
+PY = sys.executable
+ENV = dict(os.environ, PYTHONWARNINGS='ignore')
+
+
+def run_python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([PY, '-c', code], capture_output=True, text=True,
+                          env=ENV, timeout=300)
+
+
+def test_mmrazor_import_needs_the_fix_and_works_with_it():
+    plain = run_python('import mmrazor.models')
+    assert plain.returncode != 0
+    assert 'reverse2' in plain.stderr or 'ImportError' in plain.stderr
+    fixed = run_python(
+        'import dist_mm, mmrazor.models\n'
+        'from mmrazor.utils import register_all_modules\n'
+        'register_all_modules()\n'
+        'from mmrazor.registry import MODELS\n'
+        "print(MODELS.get('SingleTeacherDistill').__name__)")
+    assert fixed.returncode == 0, fixed.stderr
+    assert 'SingleTeacherDistill' in fixed.stdout
+
+
+def test_quantization_backends_fail_clearly():
+    from mmrazor.structures.quantization.backend_config import \
+        BackendConfigs
+    with pytest.raises(RuntimeError, match='distillation only'):
+        BackendConfigs['native']
+
+
+def test_recorded_tensor_is_not_overwritten_by_inplace_relu():
+    from mmrazor.models.algorithms.base import BaseAlgorithm
+    from mmrazor.models.task_modules import RecorderManager
+    from mmrazor.registry import MODELS
+
+    from dist_mm.testing import tiny_faster_rcnn
+
+    def recorded_stem(model, apply):
+        apply(model)
+        manager = RecorderManager(
+            dict(bn1=dict(type='ModuleOutputs', source='backbone.bn1')))
+        manager.initialize(model)
+        with manager, torch.no_grad():
+            model.backbone(torch.randn(1, 3, 32, 32))
+        return manager.get_recorder('bn1').get_record_data()
+
+    def upstream(model):
+        BaseAlgorithm._upstream_set_module_inplace_false(
+            None, model, 'model')
+
+    # mmrazor's own method leaves ReLU(inplace=True) on torch 2.x: the
+    # recorded BatchNorm output is clobbered to be non-negative.
+    model = MODELS.build(tiny_faster_rcnn())
+    assert model.backbone.relu.inplace
+    clobbered = recorded_stem(model, upstream)
+    assert model.backbone.relu.inplace and clobbered.min() >= 0
+    # dist_mm's replacement switches every in-place activation off.
+    model = MODELS.build(tiny_faster_rcnn())
+    kept = recorded_stem(model, set_inplace_false)
+    assert not any(getattr(m, 'inplace', False) for m in model.modules())
+    assert kept.min() < 0
+
+
+def _toy_runner(work_dir, max_iters, resume=False, load_from=None):
+    from mmengine.model import BaseModel
+    from mmengine.runner import Runner
+
+    class Toy(BaseModel):
+
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(2, 1)
+
+        def forward(self, inputs, labels=None, mode='tensor'):
+            out = self.linear(torch.stack(inputs))
+            if mode == 'loss':
+                return dict(loss=((out - torch.stack(labels))**2).mean())
+            return out
+
+    data = [dict(inputs=torch.randn(2), labels=torch.randn(1))
+            for _ in range(8)]
+    return Runner(
+        model=Toy(), work_dir=str(work_dir),
+        train_dataloader=dict(dataset=data, batch_size=2,
+                              sampler=dict(type='DefaultSampler',
+                                           shuffle=True),
+                              collate_fn=dict(type='default_collate')),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1,
+                                          momentum=0.9)),
+        param_scheduler=dict(type='MultiStepLR', milestones=[3]),
+        train_cfg=dict(by_epoch=False, max_iters=max_iters),
+        default_hooks=dict(checkpoint=dict(type='CheckpointHook',
+                                           interval=2, by_epoch=False)),
+        resume=resume, load_from=load_from, randomness=dict(seed=0))
+
+
+def test_runner_checkpoint_needs_the_allow_list(tmp_path):
+    runner = _toy_runner(tmp_path, 2)
+    runner.train()
+    ckpt = tmp_path / 'iter_2.pth'
+    assert ckpt.exists()
+    # Plain torch (weights_only=True) refuses the meta mmengine writes.
+    plain = run_python(f'import torch; torch.load({str(ckpt)!r})')
+    assert plain.returncode != 0 and 'Weights only load failed' in \
+        plain.stderr
+    with_fix = run_python(
+        f'import dist_mm, torch; c = torch.load({str(ckpt)!r}); '
+        "print(c['meta']['iter'])")
+    assert with_fix.returncode == 0, with_fix.stderr
+    assert with_fix.stdout.strip() == '2'
+
+
+def test_runner_resume_works(tmp_path):
+    _toy_runner(tmp_path, 2).train()
+    runner = _toy_runner(tmp_path, 4, resume=True)
+    runner.train()
+    assert runner.iter == 4
+    assert (tmp_path / 'iter_4.pth').exists()
+    assert runner.message_hub.get_info('iter') is not None
+
+
+class Arbitrary:
+    """Not on any allow-list: unpickling it would run arbitrary code."""
+
+
+def test_checkpoint_with_arbitrary_object_is_refused(tmp_path):
+    from mmengine.runner import load_checkpoint
+    model = torch.nn.Linear(2, 1)
+    path = tmp_path / 'evil.pth'
+    torch.save(dict(state_dict=model.state_dict(), meta=dict(x=Arbitrary()),
+                    counts=collections.Counter('ab')), path)
+    with pytest.raises(UnsafeCheckpointError,
+                       match=r'Refusing to load checkpoint.*'
+                       r'test_compat\.Arbitrary.*add_safe_globals'):
+        load_checkpoint(model, str(path))

@@ -1,0 +1,138 @@
+"""Benchmark dist_mm's DIST / DIST+ losses against the naive formula.
+
+For each realistic shape it times forward + backward of the loss and
+measures the peak resident memory it adds, in one run, for:
+
+* ``dist_mm``: :class:`DISTLogitLoss` / :class:`DISTFeatureLoss`;
+* ``naive``: the straightforward formula of the method spec, i.e. MMRazor's
+  own ``DISTLoss`` on logits reshaped to ``[M, C]`` (``permute`` + ``reshape``)
+  and the same Pearson helpers on ``[B*H*W, D]`` / ``[B, H*W]`` features.
+
+It prints one table with the medians and the ratios naive / dist_mm (speed)
+and dist_mm / naive (peak memory), and the max abs difference of the values.
+
+Example::
+
+    python tools/benchmark_losses.py            # all shapes, 3 repetitions
+    python tools/benchmark_losses.py --quick    # small shapes only
+"""
+import argparse
+import gc
+import statistics
+import time
+from typing import Callable, Dict, List, Tuple
+
+import torch
+
+import dist_mm  # noqa: F401  (torch 2.x fixes before mmrazor)
+from dist_mm.losses import DISTFeatureLoss, DISTLogitLoss
+from mmrazor.models.losses.dist_loss import DISTLoss, pearson_correlation
+
+RETINA = [(100, 168), (50, 84), (25, 42), (13, 21), (7, 11)]
+CASES: List[Tuple[str, str, Tuple[int, ...]]] = [
+    ('PSPNet logits', 'logit', (2, 19, 64, 128)),
+    ('PSPNet logits full-res', 'logit', (2, 19, 512, 1024)),
+] + [(f'RetinaNet P{i + 3} logits', 'sigmoid', (2, 720, h, w))
+     for i, (h, w) in enumerate(RETINA)] + [
+    ('FPN P2 features', 'feature', (2, 256, 200, 336)),
+]
+QUICK = {'PSPNet logits', 'RetinaNet P5 logits'}
+
+
+def naive_logit(activation: str) -> Callable:
+    mmrazor_dist = DISTLoss()
+
+    def loss(s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        c = s.shape[1]
+        s = s.permute(0, 2, 3, 1).reshape(-1, c)
+        t = t.permute(0, 2, 3, 1).reshape(-1, c)
+        if activation == 'softmax':  # MMRazor's DISTLoss as shipped
+            return mmrazor_dist(s, t)
+        y_s, y_t = s.sigmoid(), t.detach().sigmoid()
+        inter = 1 - pearson_correlation(y_s, y_t).mean()
+        intra = 1 - pearson_correlation(y_s.t(), y_t.t()).mean()
+        return inter + intra
+
+    return loss
+
+
+def naive_feature(s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    t = t.detach()
+    b, d = s.shape[:2]
+    channel = 1 - pearson_correlation(
+        s.permute(0, 2, 3, 1).reshape(-1, d),
+        t.permute(0, 2, 3, 1).reshape(-1, d)).mean()
+    spatial = 1 - pearson_correlation(s.sum(1).reshape(b, -1),
+                                      t.sum(1).reshape(b, -1)).mean()
+    return channel + spatial
+
+
+def rss_kib(field: str) -> int:
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1])
+    raise RuntimeError(f'{field} not in /proc/self/status')
+
+
+def measure(fn: Callable, s: torch.Tensor, t: torch.Tensor,
+            reps: int) -> Dict[str, float]:
+    """Median seconds of forward+backward and the peak MiB it adds."""
+    times, peaks, value = [], [], None
+    for _ in range(reps + 1):  # first run warms up
+        s.grad = None
+        gc.collect()
+        base = rss_kib('VmRSS')
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')  # reset the peak (VmHWM) to the current RSS
+        start = time.perf_counter()
+        loss = fn(s, t)
+        loss.backward()
+        times.append(time.perf_counter() - start)
+        peaks.append((rss_kib('VmHWM') - base) / 1024)
+        value = loss.detach()
+        del loss
+    return dict(time=statistics.median(times[1:]),
+                peak=statistics.median(peaks[1:]), value=value)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--reps', type=int, default=3)
+    parser.add_argument('--quick', action='store_true',
+                        help='only the small shapes (a smoke run)')
+    parser.add_argument('--threads', type=int, default=None)
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
+          f'CPU, fp32, median of {args.reps} forward+backward runs')
+    header = (f'{"case":<26}{"shape":<22}{"dist_mm s":>10}{"naive s":>9}'
+              f'{"speedup":>8}{"dist_mm MiB":>12}{"naive MiB":>10}'
+              f'{"mem ratio":>10}{"max|diff|":>11}')
+    print(header)
+    print('-' * len(header))
+    for name, kind, shape in CASES:
+        if args.quick and name not in QUICK:
+            continue
+        s = torch.randn(shape, requires_grad=True)
+        t = torch.randn(shape)
+        if kind == 'feature':
+            ours, naive = DISTFeatureLoss(), naive_feature
+        else:
+            act = 'sigmoid' if kind == 'sigmoid' else 'softmax'
+            ours, naive = DISTLogitLoss(activation=act), naive_logit(act)
+        a = measure(ours, s, t, args.reps)
+        b = measure(naive, s, t, args.reps)
+        diff = (a['value'] - b['value']).abs().item()
+        print(f'{name:<26}{str(list(shape)):<22}{a["time"]:>10.3f}'
+              f'{b["time"]:>9.3f}{b["time"] / a["time"]:>7.2f}x'
+              f'{a["peak"]:>12.0f}{b["peak"]:>10.0f}'
+              f'{a["peak"] / max(b["peak"], 1e-9):>9.2f}x{diff:>11.1e}',
+              flush=True)
+        del s, t
+
+
+if __name__ == '__main__':
+    main()
