@@ -1,8 +1,9 @@
 """Each torch 2.x compatibility fix is needed, and works."""
-import collections
+import functools
 import os
 import subprocess
 import sys
+import types
 
 import pytest
 import torch
@@ -52,13 +53,17 @@ def test_recorded_tensor_is_not_overwritten_by_inplace_relu():
         manager = RecorderManager(
             dict(bn1=dict(type='ModuleOutputs', source='backbone.bn1')))
         manager.initialize(model)
+        model.eval()
         with manager, torch.no_grad():
-            model.backbone(torch.randn(1, 3, 32, 32))
+            model.backbone(torch.randn(1, 3, 64, 64))
         return manager.get_recorder('bn1').get_record_data()
 
     def upstream(model):
-        BaseAlgorithm._upstream_set_module_inplace_false(
-            None, model, 'model')
+        # called the way SingleTeacherDistill calls it (it evals `varstr`)
+        holder = types.SimpleNamespace(teacher=model)
+        holder.set_module_inplace_false = functools.partial(
+            BaseAlgorithm._upstream_set_module_inplace_false, holder)
+        holder.set_module_inplace_false(model, 'self.teacher')
 
     # mmrazor's own method leaves ReLU(inplace=True) on torch 2.x: the
     # recorded BatchNorm output is clobbered to be non-negative.
@@ -84,9 +89,9 @@ def _toy_runner(work_dir, max_iters, resume=False, load_from=None):
             self.linear = torch.nn.Linear(2, 1)
 
         def forward(self, inputs, labels=None, mode='tensor'):
-            out = self.linear(torch.stack(inputs))
+            out = self.linear(inputs)
             if mode == 'loss':
-                return dict(loss=((out - torch.stack(labels))**2).mean())
+                return dict(loss=((out - labels)**2).mean())
             return out
 
     data = [dict(inputs=torch.randn(2), labels=torch.randn(1))
@@ -139,8 +144,8 @@ def test_checkpoint_with_arbitrary_object_is_refused(tmp_path):
     from mmengine.runner import load_checkpoint
     model = torch.nn.Linear(2, 1)
     path = tmp_path / 'evil.pth'
-    torch.save(dict(state_dict=model.state_dict(), meta=dict(x=Arbitrary()),
-                    counts=collections.Counter('ab')), path)
+    torch.save(dict(state_dict=model.state_dict(), meta=dict(x=Arbitrary())),
+               path)
     with pytest.raises(UnsafeCheckpointError,
                        match=r'Refusing to load checkpoint.*'
                        r'test_compat\.Arbitrary.*add_safe_globals'):

@@ -41,7 +41,7 @@ def test_single_teacher_distill_train_step():
     assert 'student.loss_cls' in log_vars
     for key, value in log_vars.items():
         assert torch.isfinite(torch.as_tensor(value)), key
-    assert 0 < float(log_vars['distill.loss_fpn0']) < 2
+    assert 0 < float(log_vars['distill.loss_fpn0']) < 4  # two 1 - rho
     changed = [k for k, v in model.student.state_dict().items()
                if v.dtype.is_floating_point and
                not torch.equal(v, student_before[k])]

@@ -68,10 +68,14 @@ if ! "$py" -c 'import mmcv, mmcv.ops; assert mmcv.__version__ == "2.1.0"' 2>/dev
   pip install -q --no-deps "$wheelhouse"/mmcv-2.1.0-*.whl
 fi
 # mmcv's runtime requirements (the wheel was installed with --no-deps).
-pip install -q addict packaging Pillow pyyaml yapf opencv-python-headless
+pip install -q addict packaging Pillow pyyaml yapf "opencv-python-headless<4.11"
 
 log "installing mmdet, mmsegmentation, mmrazor, openmim and dist_mm"
-pip install -q "mmdet==3.3.0" "mmsegmentation==1.2.2" "mmrazor==1.0.0" "openmim==0.3.9" \
+pip install -q "mmdet==3.3.0" "mmsegmentation==1.2.2" "mmrazor==1.0.0" \
   joblib ftfy regex pycocotools scipy pytest
+# openmim's dependency opendatalab pins setuptools 60 (too old for torch 2.x)
+# and is only used by `mim download --dataset`: install mim without it.
+pip install -q --no-deps "openmim==0.3.9"
+pip install -q Click colorama model-index "pandas<2.3" requests rich tabulate
 pip install -q --no-build-isolation --no-deps -e "$root"
 "$py" -c 'import dist_mm, mmcv.ops, mmdet, mmseg, mmrazor; print("dist_mm stack ready:", dist_mm.__version__)'

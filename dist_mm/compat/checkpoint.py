@@ -11,9 +11,10 @@ input), the specific safe types mmengine writes are allow-listed, and a
 checkpoint that still holds anything else is refused with a message that
 names the offending types and how to proceed.
 """
+import collections
 import pickle
 import re
-from typing import Callable, List
+from typing import Any, Callable, List
 
 import numpy as np
 import torch
@@ -37,12 +38,31 @@ def _numpy_globals() -> List[Callable]:
     return types_
 
 
-def _mmengine_globals() -> List[Callable]:
+def _history_buffer_getattr(obj: Any, name: str) -> Any:
+    """``getattr`` restricted to the public methods of ``HistoryBuffer``.
+
+    ``HistoryBuffer.__getstate__`` pickles its statistics methods as
+    ``getattr(HistoryBuffer, 'mean')``; no other use of ``getattr`` is
+    accepted from a checkpoint.
+    """
     from mmengine.logging import HistoryBuffer
-    return [HistoryBuffer]
+    if isinstance(obj, type) and issubclass(obj, HistoryBuffer) and \
+            isinstance(name, str) and not name.startswith('_'):
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'GLOBAL builtins.getattr on {obj!r}.{name!r} is not allowed')
 
 
-def safe_globals() -> List[Callable]:
+def _mmengine_globals() -> List[Any]:
+    from mmengine.logging import HistoryBuffer
+    return [
+        HistoryBuffer,
+        (_history_buffer_getattr, 'builtins.getattr'),
+        collections.Counter,  # MultiStepLR's milestones
+    ]
+
+
+def safe_globals() -> List[Any]:
     """All types dist_mm allow-lists for ``torch.load(weights_only=True)``."""
     return _numpy_globals() + _mmengine_globals()
 

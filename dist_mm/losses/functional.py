@@ -8,8 +8,9 @@ by reductions and recomputes the centred tensors in backward instead of
 keeping them alive, so the autograd graph holds only the two inputs.
 
 All statistics are computed in float32, also under fp16/bf16 autocast, and
-``rho = <u_c, v_c> / (||u_c|| * ||v_c|| + eps)`` stays finite (with finite
-gradients) for zero-variance vectors, where it is 0.
+``rho = <u_c, v_c> / (||u_c|| * ||v_c|| + eps)`` stays finite for
+zero-variance vectors, where it is 0 and its gradient is taken as 0 (also
+when the variance is only float rounding noise of the mean).
 """
 from contextlib import contextmanager
 from typing import Iterator, Optional, Sequence, Tuple, Union
@@ -32,9 +33,22 @@ def _centre(x: Tensor, dims: Tuple[int, ...],
     """``x`` minus its (weighted) mean over ``dims``; zero where weight 0."""
     if weight is None:
         return x - x.mean(dims, keepdim=True)
-    count = weight.sum(dims, keepdim=True).clamp_min(1.0)
+    count = weight.sum(dims, keepdim=True)
+    for d in dims:  # entries the weight broadcasts over count too
+        if weight.shape[d] == 1:
+            count = count * x.shape[d]
+    count = count.clamp_min(1.0)
     mean = (x * weight).sum(dims, keepdim=True) / count
     return (x - mean).mul_(weight)
+
+
+def _near_constant(x: Tensor, norm_c: Tensor, dims: Tuple[int, ...],
+                   weight: Optional[Tensor], rtol: float = 1e-5) -> Tensor:
+    """Slices whose centred norm is rounding noise of their magnitude."""
+    if weight is not None:
+        x = x * weight
+    return norm_c <= rtol * torch.linalg.vector_norm(x, dim=dims,
+                                                     keepdim=True)
 
 
 class PearsonDistance(torch.autograd.Function):
@@ -55,20 +69,30 @@ class PearsonDistance(torch.autograd.Function):
         del a_c, b_c
         denom = norm_a * norm_b + eps
         rho = cov / denom
+        # Zero-variance slices (up to float rounding of the mean) or slices
+        # where eps dominates the denominator: rho is 0 by convention and
+        # its derivative, ~1/eps times rounding noise, would overflow fp16.
+        degenerate = (norm_a * norm_b <= eps) | \
+            _near_constant(a, norm_a, dims, weight) | \
+            _near_constant(b, norm_b, dims, weight)
         ctx.dims = dims
-        ctx.save_for_backward(a, b, weight, norm_a, norm_b, denom, rho)
+        ctx.save_for_backward(a, b, weight, norm_a, norm_b, denom, rho,
+                              degenerate)
         return (1.0 - rho).squeeze(dims)
 
     @staticmethod
     def backward(ctx, grad_out: Tensor):
-        a, b, weight, norm_a, norm_b, denom, rho = ctx.saved_tensors
+        a, b, weight, norm_a, norm_b, denom, rho, degenerate = \
+            ctx.saved_tensors
         dims = ctx.dims
         need_a, need_b = ctx.needs_input_grad[:2]
         grad_a = grad_b = None
         if not (need_a or need_b):
             return None, None, None, None, None
-        # d rho / d a = b_c / denom - rho * norm_b / (denom * norm_a) * a_c
-        scale = -grad_out.reshape(rho.shape) / denom
+        # d rho / d a = b_c / denom - rho * norm_b / (denom * norm_a) * a_c;
+        # degenerate slices get zero gradient.
+        scale = (-grad_out.reshape(rho.shape) / denom).masked_fill_(
+            degenerate, 0.0)
         a_c = _centre(a, dims, weight)
         b_c = _centre(b, dims, weight)
         tiny = torch.finfo(rho.dtype).tiny

@@ -8,7 +8,8 @@ from typing import Dict, List
 
 import torch
 from mmdet.structures import DetDataSample
-from mmengine.config import Config
+from mmengine.config import ConfigDict
+from mmengine.hub import get_config
 from mmengine.structures import InstanceData
 
 NUM_CLASSES = 3
@@ -25,9 +26,10 @@ def tiny_resnet_fpn(model: Dict, width: int, depth: int = 18) -> Dict:
     return model
 
 
-def tiny_faster_rcnn(width: int = 8, num_classes: int = NUM_CLASSES) -> Dict:
+def tiny_faster_rcnn(width: int = 8,
+                     num_classes: int = NUM_CLASSES) -> ConfigDict:
     """Faster R-CNN R-18-FPN with ``width`` base channels, 16-ch FPN."""
-    model = copy.deepcopy(Config.fromfile(FASTER_RCNN).model)
+    model = copy.deepcopy(get_config(FASTER_RCNN).model)
     tiny_resnet_fpn(model, width)
     model.rpn_head.update(in_channels=16, feat_channels=16)
     model.roi_head.bbox_roi_extractor.out_channels = 16
@@ -37,7 +39,7 @@ def tiny_faster_rcnn(width: int = 8, num_classes: int = NUM_CLASSES) -> Dict:
     model.train_cfg.rcnn.sampler.num = 32
     model.test_cfg.rpn.update(nms_pre=200, max_per_img=64)
     model._scope_ = 'mmdet'
-    return model.to_dict()
+    return model
 
 
 def det_batch(num_images: int = 2, size: int = 64,
