@@ -29,9 +29,12 @@ py="$venv/bin/python"
 pip() { "$py" -m pip --disable-pip-version-check "$@"; }
 
 log "installing torch $torch_version, numpy, mmengine and build tools"
-# torch needs setuptools >= 77; mmcv's setup.py and openmim import pkg_resources,
-# which later setuptools releases removed.
-pip install -q "torch==$torch_version" "numpy<2" "mmengine==0.10.7" ninja wheel "setuptools>=77.0.3,<81"
+# torch needs setuptools >= 77; mmcv's setup.py and openmim import pkg_resources
+# (removed later); setuptools < 80 keeps the legacy `develop` editable install
+# (an egg-link to this folder), which `mim train dist_mm` needs to find
+# dist_mm/.mim/tools and configs.
+
+pip install -q "torch==$torch_version" "numpy<2" "mmengine==0.10.7" ninja wheel "setuptools>=77.0.3,<80"
 
 flavour=$("$py" - <<'PY'
 import os, shutil, torch
@@ -77,5 +80,5 @@ pip install -q "mmdet==3.3.0" "mmsegmentation==1.2.2" "mmrazor==1.0.0" \
 # and is only used by `mim download --dataset`: install mim without it.
 pip install -q --no-deps "openmim==0.3.9"
 pip install -q Click colorama model-index "pandas<2.3" requests rich tabulate
-pip install -q --no-build-isolation --no-deps -e "$root"
+pip install -q --no-build-isolation --no-deps --no-use-pep517 -e "$root"
 "$py" -c 'import dist_mm, mmcv.ops, mmdet, mmseg, mmrazor; print("dist_mm stack ready:", dist_mm.__version__)'

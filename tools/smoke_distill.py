@@ -54,12 +54,14 @@ def main() -> None:
     for it in range(1, args.iters + 1):
         start = time.perf_counter()
         log_vars = model.train_step(batch, optim)
-        distill = sum(float(v) for k, v in log_vars.items()
+        values = {k: float(torch.as_tensor(v).detach())
+                  for k, v in log_vars.items()}
+        distill = sum(v for k, v in values.items()
                       if k.startswith('distill.'))
-        print(f'iter {it}/{args.iters}: loss {float(log_vars["loss"]):.4f} '
+        print(f'iter {it}/{args.iters}: loss {values["loss"]:.4f} '
               f'distill {distill:.4f} '
               f'({time.perf_counter() - start:.2f} s)', flush=True)
-        if not torch.isfinite(torch.tensor(float(log_vars['loss']))):
+        if not torch.isfinite(torch.tensor(values['loss'])):
             raise SystemExit('non-finite loss')
     print('smoke run OK')
 
