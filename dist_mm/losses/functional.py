@@ -72,22 +72,28 @@ class PearsonDistance(torch.autograd.Function):
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor, dims: Tuple[int, ...],
                 weight: Optional[Tensor], eps: float) -> Tensor:
+        # Two full-size temporaries at a time: <a_c, b_c> is computed as
+        # <a_c, b> - mean_b * sum(a_c), so b is centred only for its norm.
         a_c, mean_a, count = _centre(a, dims, weight)
-        b_c, mean_b, _ = _centre(b, dims, weight)
         buffer = torch.empty_like(a_c)
         sq_a = _sum_of_products(a_c, a_c, dims, buffer)
+        cov = _sum_of_products(a_c, b, dims, buffer)
+        sum_a_c = a_c.sum(dims, keepdim=True)  # rounding noise, kept exact
+        del a_c
+        b_c, mean_b, _ = _centre(b, dims, weight)
         sq_b = _sum_of_products(b_c, b_c, dims, buffer)
-        cov = _sum_of_products(a_c, b_c, dims, buffer)
-        del a_c, b_c, buffer
+        del b_c, buffer
+        cov = cov - mean_b * sum_a_c
         norm_a, norm_b = sq_a.sqrt(), sq_b.sqrt()
         denom = norm_a * norm_b + eps
-        rho = cov / denom
         # Zero-variance slices (up to float rounding of the mean) or slices
-        # where eps dominates the denominator: rho is 0 by convention and
-        # its derivative, ~1/eps times rounding noise, would overflow fp16.
+        # where eps dominates the denominator: rho is 0 by convention, and
+        # its derivative, ~1/eps times rounding noise that would overflow
+        # fp16, is taken as 0 too.
         degenerate = (norm_a * norm_b <= eps) | \
             _near_constant(sq_a, mean_a, count) | \
             _near_constant(sq_b, mean_b, count)
+        rho = (cov / denom).masked_fill_(degenerate, 0.0)
         ctx.dims = dims
         ctx.save_for_backward(a, b, weight, mean_a, mean_b, norm_a, norm_b,
                               denom, rho, degenerate)

@@ -1,0 +1,54 @@
+"""Evaluate a checkpoint of a dist_mm (or any OpenMMLab) config.
+
+Used directly, by ``tools/dist_test.sh`` / ``tools/slurm_test.sh`` and by
+``mim test dist_mm CONFIG --checkpoint CKPT``.
+"""
+import argparse
+import os
+import os.path as osp
+
+import dist_mm  # noqa: F401  (torch 2.x fixes, registers dist_mm classes)
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+from mmrazor.utils import register_all_modules
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test a model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save logs')
+    parser.add_argument('--amp', action='store_true',
+                        help='enable automatic mixed precision inference')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override settings in the config, e.g. key=value')
+    parser.add_argument('--launcher',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    register_all_modules(False)
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if args.amp:
+        cfg.test_cfg.fp16 = True
+    cfg.load_from = args.checkpoint
+    Runner.from_cfg(cfg).test()
+
+
+if __name__ == '__main__':
+    main()
