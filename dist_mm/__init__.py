@@ -10,7 +10,7 @@ from .compat import apply_all as _apply_compat
 
 _apply_compat()
 
-from . import losses  # noqa: E402,F401  (registers into mmrazor.registry)
+from . import algorithms, losses  # noqa: E402,F401  (register into mmrazor)
 from .version import __version__  # noqa: E402
 
-__all__ = ['__version__', 'losses']
+__all__ = ["__version__", "algorithms", "losses"]

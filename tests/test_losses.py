@@ -332,3 +332,12 @@ def test_feature_loss_resizes_student_to_teacher():
                                          align_corners=False)
     torch.testing.assert_close(DISTFeatureLoss()(fs, ft),
                                ref.feature_loss(up, ft))
+
+
+def test_gt_labels_mask_ignored_pixels():
+    ls, lt = torch.randn(2, 19, 8, 16), torch.randn(2, 19, 8, 16)
+    labels = torch.randint(0, 19, (2, 1, 64, 128))
+    labels[..., :24, :] = 255
+    valid = valid_mask_from_labels(labels, (8, 16))
+    torch.testing.assert_close(DISTLogitLoss()(ls, lt, gt_labels=labels),
+                               ref.dist_loss(ls, lt, valid=valid[:, 0]))

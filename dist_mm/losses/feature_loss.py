@@ -77,5 +77,6 @@ class DISTFeatureLoss(nn.Module):
     def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
         """Weighted DIST+ feature loss (teacher map detached)."""
         terms = self.relations(preds_S, preds_T)
+        self.last_terms = {k: v.detach() for k, v in terms.items()}
         return self.loss_weight * (self.channel_weight * terms['channel'] +
                                    self.spatial_weight * terms['spatial'])

@@ -5,7 +5,7 @@ from mmrazor.registry import MODELS
 from torch import Tensor, nn
 
 from .checks import check_mask, check_pair
-from .functional import dist_relations
+from .functional import dist_relations, valid_mask_from_labels
 
 
 @MODELS.register_module()
@@ -28,6 +28,7 @@ class DISTLogitLoss(nn.Module):
             positions x anchors and the class vector has K entries
             (anchor-aware mode). When None (default, the original DIST
             setting) the A*K channels of a position form the class vector.
+        ignore_index (int): Label of ignored pixels in ``gt_labels``.
     """
 
     def __init__(self,
@@ -36,7 +37,8 @@ class DISTLogitLoss(nn.Module):
                  tau: float = 1.0,
                  loss_weight: float = 1.0,
                  activation: str = 'softmax',
-                 anchor_classes: Optional[int] = None) -> None:
+                 anchor_classes: Optional[int] = None,
+                 ignore_index: int = 255) -> None:
         super().__init__()
         if activation not in ('softmax', 'sigmoid'):
             raise ValueError(f"activation must be 'softmax' or 'sigmoid', "
@@ -47,6 +49,7 @@ class DISTLogitLoss(nn.Module):
         self.loss_weight = loss_weight
         self.activation = activation
         self.anchor_classes = anchor_classes
+        self.ignore_index = ignore_index
 
     def _layout(self, preds: Tensor):
         """View anchor logits ``[N, A*K, H, W]`` as ``[N, A, K, H, W]``."""
@@ -81,7 +84,8 @@ class DISTLogitLoss(nn.Module):
     def forward(self,
                 preds_S: Tensor,
                 preds_T: Tensor,
-                valid_mask: Optional[Tensor] = None) -> Tensor:
+                valid_mask: Optional[Tensor] = None,
+                gt_labels: Optional[Tensor] = None) -> Tensor:
         """Weighted DIST loss.
 
         Args:
@@ -89,7 +93,16 @@ class DISTLogitLoss(nn.Module):
             preds_T: Teacher logits of the same shape (detached).
             valid_mask: Optional bool mask of instances to use, the logits'
                 shape without (or with size-1) class dim.
+            gt_labels: Optional segmentation label map (``[N, H, W]`` or
+                ``[N, 1, H, W]``, any resolution): pixels labelled
+                ``ignore_index`` are left out (nearest-resized to the logits).
         """
+        if gt_labels is not None:
+            if valid_mask is not None:
+                raise ValueError('pass valid_mask or gt_labels, not both')
+            valid_mask = valid_mask_from_labels(gt_labels, preds_S.shape[-2:],
+                                                self.ignore_index)
         terms = self.relations(preds_S, preds_T, valid_mask)
+        self.last_terms = {k: v.detach() for k, v in terms.items()}
         return self.loss_weight * (self.inter_weight * terms['inter'] +
                                    self.intra_weight * terms['intra'])

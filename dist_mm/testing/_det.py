@@ -63,3 +63,18 @@ def det_batch(num_images: int = 2, size: int = 64,
             labels=torch.randint(0, num_classes, (3, ), generator=gen))
         samples.append(sample)
     return dict(inputs=inputs, data_samples=samples)
+
+
+RETINANET = 'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py'
+
+
+def tiny_retinanet(width: int = 8,
+                   num_classes: int = NUM_CLASSES) -> ConfigDict:
+    """RetinaNet R-18-FPN with ``width`` base channels, 16-ch FPN/head."""
+    model = copy.deepcopy(get_config(RETINANET).model)
+    tiny_resnet_fpn(model, width)
+    model.bbox_head.update(in_channels=16, feat_channels=16, stacked_convs=1,
+                           num_classes=num_classes)
+    model.test_cfg.update(nms_pre=100, max_per_img=20)
+    model._scope_ = 'mmdet'
+    return model

@@ -1,0 +1,135 @@
+"""The DIST+ distillation algorithm: MMRazor ``SingleTeacherDistill`` with a
+forward-only, strictly loaded, optionally acclimated teacher."""
+from typing import Dict, List, Optional, Sequence
+
+import torch
+from mmengine.structures import BaseDataElement
+from mmrazor.models.algorithms import SingleTeacherDistill
+from mmrazor.models.utils import add_prefix
+from mmrazor.registry import MODELS
+from torch import Tensor
+
+from .checks import (check_recorder_sources, check_same_classes,
+                     load_teacher_checkpoint, param_names_under)
+from .teacher_forward import needs_student_rois, teacher_forward
+
+
+@MODELS.register_module()
+class DISTPlusDistill(SingleTeacherDistill):
+    """DIST / DIST+ distillation between a teacher and a student.
+
+    Differences from ``SingleTeacherDistill`` (which it extends):
+
+    * the student runs first, then the teacher runs forward-only (no
+      losses, no label assignment, :func:`teacher_forward`), under
+      ``no_grad`` unless parts of it are acclimated;
+    * a two-stage teacher scores exactly the student's sampled RoIs;
+    * the whole teacher stays in eval mode (dropout and drop-path too);
+    * the teacher checkpoint is loaded strictly, teacher and student must
+      predict the same classes, and every module recorder must name a
+      module of its model;
+    * ``acclimated_modules`` of the teacher (e.g. its last stage and
+      classification head) stay trainable, for the teacher-acclimation loss;
+      give them their own learning rate with the optimizer's
+      ``paramwise_cfg=dict(custom_keys={'teacher.': dict(lr_mult=...)})``;
+    * the unweighted relation terms of each DIST loss (``inter``/``intra``,
+      ``channel``/``spatial``) are logged as ``rel.<loss>.<term>``.
+
+    Args:
+        distiller (dict): ``ConfigurableDistiller`` config.
+        teacher (dict | BaseModel): Teacher model or its config.
+        teacher_ckpt (str, optional): Teacher checkpoint, loaded strictly.
+        acclimated_modules (Sequence[str]): Teacher module names whose
+            parameters stay trainable. Empty: the teacher is frozen.
+        log_relation_terms (bool): Log the relation terms.
+        **kwargs: Other ``SingleTeacherDistill`` arguments (``architecture``,
+            ``data_preprocessor``, ``calculate_student_loss``...).
+    """
+
+    def __init__(self,
+                 distiller: dict,
+                 teacher,
+                 teacher_ckpt: Optional[str] = None,
+                 acclimated_modules: Sequence[str] = (),
+                 log_relation_terms: bool = True,
+                 **kwargs) -> None:
+        if kwargs.pop('teacher_trainable', False):
+            raise ValueError('DISTPlusDistill trains only acclimated_modules '
+                             'of the teacher; teacher_trainable is not '
+                             'supported.')
+        super().__init__(distiller, teacher, teacher_ckpt=None,
+                         teacher_trainable=False, **kwargs)
+        if self.distiller.deliveries.deliveries:
+            raise ValueError('DISTPlusDistill runs the student before the '
+                             'teacher; distill_deliveries are not supported.')
+        check_recorder_sources(self.distiller.student_recorders.recorders,
+                               self.student, 'student')
+        check_recorder_sources(self.distiller.teacher_recorders.recorders,
+                               self.teacher, 'teacher')
+        check_same_classes(self.student, self.teacher)
+        if teacher_ckpt:
+            load_teacher_checkpoint(self.teacher, teacher_ckpt)
+            self.teacher._is_init = True  # keep it through init_weights()
+        self.acclimated_params: List[str] = param_names_under(
+            self.teacher, list(acclimated_modules))
+        trainable = set(self.acclimated_params)
+        for name, param in self.teacher.named_parameters():
+            param.requires_grad = name in trainable
+        self.log_relation_terms = log_relation_terms
+        self._student_rois: Optional[Tensor] = None
+        if needs_student_rois(self.teacher):
+            if not needs_student_rois(self.student):
+                raise ValueError('a two-stage teacher needs a two-stage '
+                                 'student whose sampled RoIs it can score.')
+            self.student.roi_head.bbox_roi_extractor.register_forward_pre_hook(
+                self._keep_student_rois)
+
+    def _keep_student_rois(self, module, args) -> None:
+        """Forward pre-hook of the student's RoI extractor: ``(feats, rois)``.
+        """
+        self._student_rois = args[1].detach()
+
+    def loss(self,
+             batch_inputs: Tensor,
+             data_samples: Optional[List[BaseDataElement]] = None) -> Dict:
+        """Student losses, then the forward-only teacher, then distillation
+        losses."""
+        losses = dict()
+        self._student_rois = None
+        with self.distiller.student_recorders:
+            if self.student_trainable:
+                student_losses = self.student(batch_inputs, data_samples,
+                                              mode='loss')
+            else:
+                with torch.no_grad():
+                    student_losses = self.student(batch_inputs, data_samples,
+                                                  mode='loss')
+        if self.calculate_student_loss:
+            losses.update(add_prefix(student_losses, 'student'))
+
+        with self.distiller.teacher_recorders, \
+                torch.set_grad_enabled(bool(self.acclimated_params)):
+            teacher_forward(self.teacher, batch_inputs, self._student_rois)
+
+        if not self.distillation_stopped:
+            losses.update(
+                add_prefix(self.distiller.compute_distill_losses(),
+                           'distill'))
+            if self.log_relation_terms:
+                losses.update(self._relation_terms())
+        return losses
+
+    def _relation_terms(self) -> Dict[str, Tensor]:
+        """Unweighted relation terms of the last step (log-only keys)."""
+        terms = dict()
+        for name, loss in self.distiller.distill_losses.items():
+            short = name.replace('loss_', '').replace('loss', '')
+            for term, value in getattr(loss, 'last_terms', {}).items():
+                terms[f'rel.{short}.{term}'] = value
+        return terms
+
+    def train(self, mode: bool = True) -> 'DISTPlusDistill':
+        """Set the student's mode; the teacher always stays in eval mode."""
+        super().train(mode)
+        self.teacher.eval()
+        return self
