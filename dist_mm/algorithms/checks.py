@@ -6,30 +6,37 @@ from mmengine.runner import load_checkpoint
 from torch import nn
 
 
-def check_recorder_sources(recorders: Dict, model: nn.Module,
+MODULE_RECORDERS = ('ModuleOutputs', 'ModuleInputs')
+
+
+def check_recorder_sources(recorders: Optional[Dict], model: nn.Module,
                            side: str) -> None:
-    """Every module recorder must name a module of ``model``.
+    """Every module recorder config must name a module of ``model``.
+
+    Args:
+        recorders: ``student_recorders`` / ``teacher_recorders`` configs.
+        model: The model they record from.
+        side: ``'student'`` or ``'teacher'``, for the message.
 
     Raises:
         ValueError: naming the recorder and the closest module names.
     """
-    from mmrazor.models.task_modules.recorder import (ModuleInputsRecorder,
-                                                      ModuleOutputsRecorder)
     names = [name for name, _ in model.named_modules() if name]
-    for key, recorder in recorders.items():
-        if not isinstance(recorder,
-                          (ModuleOutputsRecorder, ModuleInputsRecorder)):
+    for key, cfg in (recorders or {}).items():
+        rtype = str(cfg.get('type', '')).split('.')[-1]
+        if rtype.replace('Recorder', '') not in MODULE_RECORDERS:
             continue
-        if recorder.source in names:
+        source = cfg.get('source')
+        if source in names:
             continue
-        close = difflib.get_close_matches(recorder.source, names, n=5,
+        close = difflib.get_close_matches(str(source), names, n=5,
                                           cutoff=0.5)
         if not close:
-            prefix = recorder.source.rsplit('.', 1)[0]
+            prefix = str(source).rsplit('.', 1)[0]
             close = [n for n in names if n.startswith(prefix)][:5]
         raise ValueError(
-            f'{side} recorder {key!r}: source {recorder.source!r} is not a '
-            f'module of the {side} ({type(model).__name__}). Closest module '
+            f'{side} recorder {key!r}: source {source!r} is not a module '
+            f'of the {side} ({type(model).__name__}). Closest module '
             f'names: {close or names[:5]}.')
 
 
@@ -64,11 +71,15 @@ def load_teacher_checkpoint(teacher: nn.Module, filename: str) -> Dict:
         return load_checkpoint(teacher, filename, map_location='cpu',
                                strict=True, revise_keys=[(r'^module\.', '')])
     except RuntimeError as err:
+        lines = [line for line in str(err).splitlines() if line.strip()]
+        if len(lines) > 12:
+            lines = lines[:12] + [f'... and {len(lines) - 12} more']
+        details = '\n'.join(lines)
         raise RuntimeError(
             f'teacher checkpoint {filename!r} does not fit the teacher model '
             f'({type(teacher).__name__}); refusing to distill from a '
             'partly random teacher. Check that teacher config and checkpoint '
-            f'are the same architecture and class count.\n{err}') from err
+            f'are the same architecture and class count.\n{details}') from err
 
 
 def param_names_under(model: nn.Module, prefixes: List[str]) -> List[str]:

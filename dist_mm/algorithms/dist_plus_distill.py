@@ -1,8 +1,10 @@
 """The DIST+ distillation algorithm: MMRazor ``SingleTeacherDistill`` with a
 forward-only, strictly loaded, optionally acclimated teacher."""
+import logging
 from typing import Dict, List, Optional, Sequence
 
 import torch
+from mmengine.logging import print_log
 from mmengine.structures import BaseDataElement
 from mmrazor.models.algorithms import SingleTeacherDistill
 from mmrazor.models.utils import add_prefix
@@ -12,6 +14,10 @@ from torch import Tensor
 from .checks import (check_recorder_sources, check_same_classes,
                      load_teacher_checkpoint, param_names_under)
 from .teacher_forward import needs_student_rois, teacher_forward
+
+
+def _build(model):
+    return MODELS.build(model) if isinstance(model, dict) else model
 
 
 @MODELS.register_module()
@@ -57,19 +63,29 @@ class DISTPlusDistill(SingleTeacherDistill):
             raise ValueError('DISTPlusDistill trains only acclimated_modules '
                              'of the teacher; teacher_trainable is not '
                              'supported.')
-        super().__init__(distiller, teacher, teacher_ckpt=None,
-                         teacher_trainable=False, **kwargs)
-        if self.distiller.deliveries.deliveries:
+        if distiller.get('distill_deliveries'):
             raise ValueError('DISTPlusDistill runs the student before the '
                              'teacher; distill_deliveries are not supported.')
-        check_recorder_sources(self.distiller.student_recorders.recorders,
-                               self.student, 'student')
-        check_recorder_sources(self.distiller.teacher_recorders.recorders,
-                               self.teacher, 'teacher')
-        check_same_classes(self.student, self.teacher)
+        # Build both models first so that recorders are checked before
+        # MMRazor attaches them (it only asserts, without names to pick).
+        student = _build(kwargs.pop('architecture'))
+        teacher = _build(teacher)
+        check_recorder_sources(distiller.get('student_recorders'), student,
+                               'student')
+        check_recorder_sources(distiller.get('teacher_recorders'), teacher,
+                               'teacher')
+        check_same_classes(student, teacher)
+        super().__init__(distiller, teacher, teacher_ckpt=None,
+                         teacher_trainable=False, architecture=student,
+                         **kwargs)
         if teacher_ckpt:
             load_teacher_checkpoint(self.teacher, teacher_ckpt)
             self.teacher._is_init = True  # keep it through init_weights()
+        else:
+            print_log('DISTPlusDistill: no teacher_ckpt given, the teacher '
+                      'keeps the weights its own config initialises (random '
+                      'unless its init_cfg loads a checkpoint).',
+                      logger='current', level=logging.WARNING)
         self.acclimated_params: List[str] = param_names_under(
             self.teacher, list(acclimated_modules))
         trainable = set(self.acclimated_params)
