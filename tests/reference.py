@@ -53,11 +53,16 @@ def feature_loss(fs, ft, alpha=1.0, beta=1.0):
     return alpha * channel + beta * spatial
 
 
-def acclimation_loss(lt, ls, target, ignore_index=255):
-    """Loop over instances, dropping the target column explicitly."""
-    mt, ms = to_instances(lt), to_instances(ls)
+def acclimation_loss(lt, ls, target, ignore_index=255, act='softmax',
+                     num_classes=None):
+    """Loop over instances, dropping the target column explicitly; with
+    sigmoid, label == num_classes is background (nothing dropped)."""
+    mt, ms = to_instances(lt, num_classes), to_instances(ls, num_classes)
     tgt = target.reshape(-1)
-    pt, ps = mt.softmax(1), ms.softmax(1)
+    if act == 'softmax':
+        pt, ps = mt.softmax(1), ms.softmax(1)
+    else:
+        pt, ps = mt.sigmoid(), ms.sigmoid()
     dists = []
     for i in range(mt.shape[0]):
         t = int(tgt[i])

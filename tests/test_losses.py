@@ -161,6 +161,19 @@ def test_acclimation_loss_matches_loop_reference(shape):
     torch.testing.assert_close(got, ref.acclimation_loss(lt, ls, target))
 
 
+def test_anchor_acclimation_matches_loop_reference():
+    n, a, k, h, w = 2, 3, 4, 3, 5
+    lt, ls = torch.randn(n, a * k, h, w), torch.randn(n, a * k, h, w)
+    target = torch.randint(0, k + 1, (n, h * w * a))  # k = background
+    target[0, :4] = k
+    loss = TeacherAcclimationLoss(activation='sigmoid', anchor_classes=k)
+    expected = ref.acclimation_loss(lt, ls, target, act='sigmoid',
+                                    num_classes=k)
+    torch.testing.assert_close(loss(lt, ls, target), expected)
+    with pytest.raises(ValueError, match='anchor_classes=4 needs'):
+        loss(lt, ls, target[:, :-1])
+
+
 def test_acclimation_loss_resizes_label_maps_nearest():
     lt, ls = torch.randn(2, 5, 4, 6), torch.randn(2, 5, 4, 6)
     small = torch.randint(0, 5, (2, 4, 6))

@@ -4,6 +4,8 @@ import logging
 from typing import Dict, List, Optional, Sequence
 
 import torch
+from mmengine.config import Config
+from mmengine.hub import get_config
 from mmengine.logging import print_log
 from mmengine.structures import BaseDataElement
 from mmrazor.models.algorithms import SingleTeacherDistill
@@ -16,8 +18,28 @@ from .checks import (check_recorder_sources, check_same_classes,
 from .teacher_forward import needs_student_rois, teacher_forward
 
 
-def _build(model):
-    return MODELS.build(model) if isinstance(model, dict) else model
+def build_model(model):
+    """Build a model config, a built model, or ``dict(cfg_path=...,
+    override=dict(...))``: the ``model`` of an OpenMMLab config such as
+    ``'mmdet::faster_rcnn/faster-rcnn_r101_fpn_2x_coco.py'``, with
+    ``override`` merged into it (e.g. a smaller backbone for a demo)."""
+    if not isinstance(model, dict):
+        return model
+    if 'cfg_path' not in model:
+        return MODELS.build(model)
+    unknown = set(model) - {'cfg_path', 'override'}
+    if unknown:
+        raise ValueError(
+            f'model dict(cfg_path=...) takes only cfg_path and override, got '
+            f'{sorted(unknown)}; load weights with teacher_ckpt (teacher) or '
+            "the model's init_cfg (student).")
+    cfg = Config(dict(model=get_config(model['cfg_path']).model))
+    cfg.merge_from_dict(dict(model=model.get('override', {})))
+    scope = model['cfg_path'].split('::')[0] if '::' in model['cfg_path'] \
+        else None
+    if scope and '_scope_' not in cfg.model:
+        cfg.model['_scope_'] = scope
+    return MODELS.build(cfg.model)
 
 
 @MODELS.register_module()
@@ -43,7 +65,9 @@ class DISTPlusDistill(SingleTeacherDistill):
 
     Args:
         distiller (dict): ``ConfigurableDistiller`` config.
-        teacher (dict | BaseModel): Teacher model or its config.
+        teacher (dict | BaseModel): Teacher model, its config, or
+            ``dict(cfg_path='mmdet::...', override=dict(...))``
+            (see :func:`build_model`); ``architecture`` likewise.
         teacher_ckpt (str, optional): Teacher checkpoint, loaded strictly.
         acclimated_modules (Sequence[str]): Teacher module names whose
             parameters stay trainable. Empty: the teacher is frozen.
@@ -68,8 +92,8 @@ class DISTPlusDistill(SingleTeacherDistill):
                              'teacher; distill_deliveries are not supported.')
         # Build both models first so that recorders are checked before
         # MMRazor attaches them (it only asserts, without names to pick).
-        student = _build(kwargs.pop('architecture'))
-        teacher = _build(teacher)
+        student = build_model(kwargs.pop('architecture'))
+        teacher = build_model(teacher)
         check_recorder_sources(distiller.get('student_recorders'), student,
                                'student')
         check_recorder_sources(distiller.get('teacher_recorders'), teacher,

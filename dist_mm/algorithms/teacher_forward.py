@@ -40,7 +40,8 @@ def teacher_forward(teacher: nn.Module,
             models run ``mode='tensor'``).
         inputs: The batch after the data preprocessor.
         rois: For two-stage detectors, the student's sampled RoIs
-            ``[R, 5]`` (batch index, x1, y1, x2, y2).
+            ``[R, 5]`` (batch index, x1, y1, x2, y2). A cascade teacher
+            scores them with its last stage.
 
     Returns:
         list: The head outputs (recorders pick what the losses use).
@@ -52,7 +53,11 @@ def teacher_forward(teacher: nn.Module,
                 'none were recorded: the student must be a two-stage '
                 'detector too and run its RoI head first.')
         feats = teacher.extract_feat(inputs)
-        return [teacher.roi_head._bbox_forward(feats, rois)]
+        roi_head = teacher.roi_head
+        if hasattr(roi_head, 'num_stages'):  # cascade: the last stage scores
+            return [roi_head._bbox_forward(roi_head.num_stages - 1, feats,
+                                           rois)]
+        return [roi_head._bbox_forward(feats, rois)]
     if _is_single_stage(teacher):
         return [teacher.bbox_head(teacher.extract_feat(inputs))]
     if _is_encoder_decoder(teacher):

@@ -250,7 +250,9 @@ def non_target_relation(logits_t: Tensor,
     Args:
         logits_t: Teacher logits (receive gradients).
         logits_s: Student logits of the same shape (detached here).
-        target: Integer targets, the logits' shape without ``class_dim``.
+        target: Integer targets, the logits' shape without ``class_dim``;
+            with ``'sigmoid'`` the value ``num_classes`` means background
+            (no class is left out).
         class_dim: The class dim.
         tau: Temperature.
         activation: ``'softmax'`` or ``'sigmoid'``.
@@ -262,19 +264,25 @@ def non_target_relation(logits_t: Tensor,
     class_dim = class_dim % logits_t.ndim
     num_classes = logits_t.shape[class_dim]
     valid = target != ignore_index
+    # sigmoid heads have no background column: label num_classes means
+    # background, and then no class is left out
+    top = num_classes if activation == 'sigmoid' else num_classes - 1
     index = torch.where(valid, target, torch.zeros_like(target)).long()
-    if index.numel() and (index.min() < 0 or index.max() >= num_classes):
+    if index.numel() and (index.min() < 0 or index.max() > top):
         raise ValueError(
-            f'target values must lie in [0, {num_classes - 1}] or equal '
+            f'target values must lie in [0, {top}] or equal '
             f'ignore_index={ignore_index}, got range [{int(index.min())}, '
             f'{int(index.max())}]: the targets do not fit the '
             f'{num_classes} classes of the logits.')
+    foreground = index < num_classes
+    index = index.clamp(max=num_classes - 1).unsqueeze(class_dim)
     with full_precision(logits_t):
         e_t = class_probs(logits_t, class_dim, tau, activation)
         with torch.no_grad():
             e_s = class_probs(logits_s.detach(), class_dim, tau, activation)
-        non_target = torch.ones_like(e_t).scatter_(
-            class_dim, index.unsqueeze(class_dim), 0.0)
+        target_column = torch.zeros_like(e_t).scatter_(
+            class_dim, index, foreground.unsqueeze(class_dim).to(e_t.dtype))
+        non_target = 1.0 - target_column
         dist = pearson_distance(e_t, e_s, class_dim, weight=non_target)
         return tau**2 * masked_mean(dist, valid)
 
