@@ -1,0 +1,13 @@
+# DIST: Cascade Mask R-CNN X-101-64x4d-FPN teacher (box AP 45.6) -> Faster
+# R-CNN R-50-FPN, COCO 2x (the paper's setting). The teacher's last cascade
+# stage scores the student's sampled RoIs.
+_base_ = ['./dist_faster-rcnn_r101-fpn_faster-rcnn_r50-fpn_2x_coco.py']
+
+teacher_cfg = 'mmdet::cascade_rcnn/cascade-mask-rcnn_x101-64x4d_fpn_20e_coco.py'  # noqa: E501
+teacher_ckpt = 'https://download.openmmlab.com/mmdetection/v2.0/cascade_rcnn/cascade_mask_rcnn_x101_64x4d_fpn_20e_coco/cascade_mask_rcnn_x101_64x4d_fpn_20e_coco_20200512_161033-bdb5126a.pth'  # noqa: E501
+
+model = dict(
+    teacher=dict(cfg_path=teacher_cfg),
+    teacher_ckpt=teacher_ckpt,
+    distiller=dict(teacher_recorders=dict(
+        rcnn_cls=dict(source='roi_head.bbox_head.2.fc_cls'))))
