@@ -4,6 +4,7 @@ Used directly, by ``tools/dist_test.sh`` / ``tools/slurm_test.sh`` and by
 ``mim test dist_mm CONFIG --checkpoint CKPT``.
 """
 import argparse
+import json
 import os
 import os.path as osp
 
@@ -26,6 +27,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--launcher',
                         choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
+    parser.add_argument('--dump-metrics',
+                        help='also write the metrics to this JSON file')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -47,7 +50,10 @@ def main() -> None:
     if args.amp:
         cfg.test_cfg.fp16 = True
     cfg.load_from = args.checkpoint
-    Runner.from_cfg(cfg).test()
+    metrics = Runner.from_cfg(cfg).test()
+    if args.dump_metrics:
+        with open(args.dump_metrics, 'w') as f:
+            json.dump({k: float(v) for k, v in metrics.items()}, f, indent=1)
 
 
 if __name__ == '__main__':

@@ -40,3 +40,6 @@ model = dict(
                 preds_T=dict(from_student=False, recorder='aux_logits')))))
 
 find_unused_parameters = False
+# mmseg configs keep a top-level data_preprocessor that the Runner would hand
+# to the algorithm; unset it so the student's own one is the only one.
+data_preprocessor = None

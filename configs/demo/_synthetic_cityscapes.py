@@ -1,0 +1,51 @@
+# Shared overrides of the demo: synthetic Cityscapes-layout data (written by
+# tools/demo.py / dist_mm.datasets.make_cityscapes), CPU-sized models and a
+# short schedule. Only demo_* names, so it can sit beside a real base config.
+demo_data_root = 'data/synthetic_cityscapes'
+demo_work_root = 'work_dirs/demo'
+demo_teacher_ckpt = 'work_dirs/demo/teacher.pth'
+demo_iters = 600
+demo_image_size = (64, 128)  # (h, w) of the synthetic images
+
+demo_bn = dict(type='BN', requires_grad=True)  # SyncBN needs a process group
+demo_student = dict(
+    pretrained=None,
+    data_preprocessor=dict(size=demo_image_size),
+    backbone=dict(depth=18, stem_channels=16, base_channels=16,
+                  norm_cfg=demo_bn),
+    decode_head=dict(in_channels=128, channels=32, norm_cfg=demo_bn),
+    auxiliary_head=dict(in_channels=64, channels=16, norm_cfg=demo_bn))
+demo_teacher = dict(
+    pretrained=None,
+    data_preprocessor=dict(size=demo_image_size),
+    backbone=dict(depth=50, stem_channels=32, base_channels=16,
+                  norm_cfg=demo_bn),
+    decode_head=dict(in_channels=512, channels=64, norm_cfg=demo_bn),
+    auxiliary_head=dict(in_channels=256, channels=32, norm_cfg=demo_bn))
+
+demo_train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs'),
+]
+demo_test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='PackSegInputs'),
+]
+demo_train_dataloader = dict(
+    batch_size=8, num_workers=0, persistent_workers=False,
+    dataset=dict(data_root=demo_data_root, pipeline=demo_train_pipeline))
+demo_test_dataloader = dict(
+    batch_size=8, num_workers=0, persistent_workers=False,
+    dataset=dict(data_root=demo_data_root, pipeline=demo_test_pipeline))
+demo_optim_wrapper = dict(optimizer=dict(lr=0.05))
+demo_param_scheduler = [
+    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0,
+        end=demo_iters, by_epoch=False)
+]
+demo_train_cfg = dict(max_iters=demo_iters, val_interval=demo_iters)
+demo_default_hooks = dict(
+    logger=dict(interval=50),
+    checkpoint=dict(interval=demo_iters, by_epoch=False))

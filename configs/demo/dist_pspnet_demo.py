@@ -1,0 +1,17 @@
+# Demo of the DIST config: the real PSPNet R-101 -> R-18 Cityscapes config
+# with the demo data, CPU-sized models, the demo teacher and schedule.
+_base_ = [
+    '../pspnet/dist_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py',  # noqa: E501
+    './_synthetic_cityscapes.py',
+]
+model = dict(
+    architecture=_base_.demo_student,
+    teacher=dict(override=_base_.demo_teacher),
+    teacher_ckpt=_base_.demo_teacher_ckpt)
+train_dataloader = _base_.demo_train_dataloader
+val_dataloader = _base_.demo_test_dataloader
+test_dataloader = _base_.demo_test_dataloader
+optim_wrapper = _base_.demo_optim_wrapper
+param_scheduler = _base_.demo_param_scheduler
+train_cfg = _base_.demo_train_cfg
+default_hooks = _base_.demo_default_hooks
