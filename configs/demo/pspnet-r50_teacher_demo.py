@@ -9,7 +9,11 @@ train_dataloader = _base_.demo_train_dataloader
 val_dataloader = _base_.demo_test_dataloader
 test_dataloader = _base_.demo_test_dataloader
 optim_wrapper = _base_.demo_optim_wrapper
-param_scheduler = _base_.demo_param_scheduler
-train_cfg = dict(max_iters=1200, val_interval=1200)  # the teacher trains 2x
+teacher_iters = 2 * _base_.demo_iters  # the teacher trains twice as long
+param_scheduler = [
+    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=teacher_iters,
+         by_epoch=False)
+]
+train_cfg = dict(max_iters=teacher_iters, val_interval=teacher_iters)
 default_hooks = dict(logger=dict(interval=50),
-                     checkpoint=dict(interval=1200, by_epoch=False))
+                     checkpoint=dict(interval=teacher_iters, by_epoch=False))
