@@ -15,9 +15,10 @@ from dist_mm.algorithms.dist_plus_distill import build_model
 from mmrazor.registry import MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIGS = sorted(
-    p for p in glob.glob(osp.join(ROOT, 'configs', '*', '*.py'))
-    if not osp.basename(p).startswith('_'))
+ALL = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '*', '*.py'))
+             if not osp.basename(p).startswith('_'))
+DEMO = [p for p in ALL if osp.basename(osp.dirname(p)) == 'demo']
+CONFIGS = [p for p in ALL if p not in DEMO]
 
 
 @pytest.fixture(scope='module')
@@ -67,3 +68,20 @@ def test_config_builds_with_local_teacher_checkpoint(path, teacher_ckpts):
                    for n, p in model.teacher.named_parameters())
     else:
         assert not any(p.requires_grad for p in model.teacher.parameters())
+
+
+@pytest.mark.parametrize('path', DEMO, ids=[osp.relpath(p, ROOT) for p in DEMO])
+def test_demo_config_builds(path, teacher_ckpts):
+    """Demo configs inherit the real ones; distillation demos get a local
+    teacher checkpoint, the teacher / baseline demos build plain models."""
+    cfg = Config.fromfile(path)
+    if cfg.model.get('type') == 'DISTPlusDistill':
+        assert cfg.model.teacher_ckpt == cfg.demo_teacher_ckpt
+        cfg.model.teacher_ckpt = teacher_ckpts(cfg.model.teacher)
+        model = MODELS.build(cfg.model)
+        assert model.data_preprocessor.size == cfg.demo_image_size
+    else:
+        model = MODELS.build(cfg.model)
+        assert model.data_preprocessor.size == cfg.demo_image_size
+    assert cfg.train_cfg.max_iters >= cfg.demo_iters
+    assert cfg.train_dataloader.dataset.data_root == cfg.demo_data_root
