@@ -84,3 +84,33 @@ def test_converter_gives_a_plain_student_with_same_predictions(demo_run):
         expected = distill.student(x, None, mode='tensor')
         got = plain(x, None, mode='tensor')
     torch.testing.assert_close(got, expected, rtol=0, atol=0)
+
+
+def _load_tool(name):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        f'dist_mm_tool_{name}', osp.join(ROOT, 'tools', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize('flag', ['--local_rank', '--local-rank'])
+def test_train_and_test_accept_both_local_rank_spellings(flag, monkeypatch):
+    config = osp.join(DEMO, 'pspnet-r18_student_demo.py')
+    train = _load_tool('train')
+    monkeypatch.setattr(sys, 'argv', [
+        'train.py', config, flag, '3', '--amp', '--resume',
+        '--launcher', 'pytorch', '--cfg-options', 'train_cfg.max_iters=7'])
+    monkeypatch.setenv('LOCAL_RANK', '')  # restored after the test
+    monkeypatch.delenv('LOCAL_RANK')
+    args = train.parse_args()
+    assert args.local_rank == 3 and os.environ['LOCAL_RANK'] == '3'
+    cfg = train.build_config(args)
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    assert cfg.resume is True and cfg.launcher == 'pytorch'
+    assert cfg.train_cfg.max_iters == 7
+    test = _load_tool('test')
+    monkeypatch.setattr(sys, 'argv',
+                        ['test.py', config, 'ckpt.pth', flag, '1'])
+    assert test.parse_args().local_rank == 1
