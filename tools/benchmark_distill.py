@@ -1,0 +1,207 @@
+"""What the teacher costs: one distillation training step against its limit.
+
+In one run, on the same models and batch, it times a full training
+iteration (forward + backward + optimizer step; forward only for the
+teacher) and measures the peak memory it adds for:
+
+* (a) the student alone,
+* (b) the teacher forward alone in inference mode,
+* (c) MMRazor's ``SingleTeacherDistill`` with MMRazor's ``DISTLoss`` on the
+  same logit recorders (its teacher runs ``mode='loss'``),
+* (d) dist_mm's ``DISTPlusDistill`` with ``DISTLogitLoss`` on the same
+  recorders (and, as (d+), the full DIST+ recipe).
+
+It prints medians over ``--reps`` iterations and the ratios d / (a + b) (the
+physical limit is 1.0) and d / c, for a detection pair (Faster R-CNN R-101 ->
+R-50) and a segmentation pair (PSPNet R-101-D8 -> R-18-D8) at resolutions
+scaled to fit a CPU.
+
+Example::
+
+    python tools/benchmark_distill.py --reps 5
+"""
+import argparse
+import copy
+import gc
+import statistics
+import time
+from typing import Callable, Dict, List
+
+import torch
+
+import dist_mm  # noqa: F401  (torch 2.x fixes before mmrazor)
+from dist_mm.algorithms import teacher_forward
+from dist_mm.algorithms.dist_plus_distill import build_model
+from mmengine.optim import OptimWrapper
+from mmengine.registry import DefaultScope
+from mmrazor.registry import MODELS
+
+BN = dict(type='BN', requires_grad=True)
+PAIRS = {
+    'det': dict(
+        student='mmdet::faster_rcnn/faster-rcnn_r50_fpn_2x_coco.py',
+        teacher='mmdet::faster_rcnn/faster-rcnn_r101_fpn_2x_coco.py',
+        override=dict(backbone=dict(init_cfg=None)),
+        logits='roi_head.bbox_head.fc_cls', size=(384, 640)),
+    'seg': dict(
+        student='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py',
+        teacher='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py',
+        override=dict(pretrained=None, backbone=dict(norm_cfg=BN),
+                      decode_head=dict(norm_cfg=BN),
+                      auxiliary_head=dict(norm_cfg=BN)),
+        logits='decode_head.conv_seg', size=(256, 512)),
+}
+
+
+def batch_for(kind: str, size, num_images: int = 2) -> Dict:
+    if kind == 'det':
+        from dist_mm.testing import det_batch
+        batch = det_batch(num_images, size=size[0], num_classes=80)
+        # the detector sees a rectangular image of the requested size
+        for i, img in enumerate(batch['inputs']):
+            batch['inputs'][i] = torch.nn.functional.interpolate(
+                img[None].float(), size=size).to(torch.uint8)[0]
+            batch['data_samples'][i].set_metainfo(dict(
+                img_shape=size, ori_shape=size, pad_shape=size,
+                batch_input_shape=size))
+        return batch
+    from dist_mm.testing import seg_batch
+    return seg_batch(num_images, size=size)
+
+
+def distill_cfg(pair: Dict, ours: bool, plus: bool = False) -> Dict:
+    rec = dict(logits=dict(type='ModuleOutputs', source=pair['logits']))
+    loss = dict(type='DISTLogitLoss') if ours else dict(type='DISTLoss')
+    # MMRazor's DISTLoss names its arguments logits_S / logits_T
+    s_key, t_key = ('preds_S', 'preds_T') if ours else ('logits_S',
+                                                         'logits_T')
+    cfg = dict(
+        type='DISTPlusDistill' if ours else 'SingleTeacherDistill',
+        architecture=dict(cfg_path=pair['student'],
+                          override=pair['override']),
+        teacher=dict(cfg_path=pair['teacher'], override=pair['override']),
+        distiller=dict(
+            type='ConfigurableDistiller', student_recorders=rec,
+            teacher_recorders=copy.deepcopy(rec),
+            distill_losses=dict(loss_dist=loss),
+            loss_forward_mappings=dict(loss_dist={
+                s_key: dict(from_student=True, recorder='logits'),
+                t_key: dict(from_student=False, recorder='logits')})))
+    if not ours:  # MMRazor builds cfg_path models itself (no overrides)
+        cfg['architecture'] = build_model(cfg['architecture'])
+        cfg['teacher'] = build_model(cfg['teacher'])
+    if plus:
+        feat = 'neck' if 'mmdet' in pair['student'] else 'backbone.layer4'
+        cfg['distiller']['student_recorders']['feat'] = dict(
+            type='ModuleOutputs', source=feat)
+        cfg['distiller']['teacher_recorders']['feat'] = dict(
+            type='ModuleOutputs', source=feat)
+        cfg['distiller']['distill_losses']['loss_feat'] = dict(
+            type='DISTFeatureLoss')
+        idx = dict(data_idx=0) if feat == 'neck' else {}
+        cfg['distiller']['loss_forward_mappings']['loss_feat'] = dict(
+            preds_S=dict(from_student=True, recorder='feat', **idx),
+            preds_T=dict(from_student=False, recorder='feat', **idx))
+        if feat != 'neck':  # R-18 stage 4 has 512 channels, R-101 2048
+            cfg['distiller']['connectors'] = dict(feat_s=dict(
+                type='ConvModuleConnector', in_channel=512, out_channel=2048,
+                kernel_size=1, norm_cfg=None, act_cfg=None))
+            cfg['distiller']['loss_forward_mappings']['loss_feat'][
+                'preds_S']['connector'] = 'feat_s'
+    return cfg
+
+
+def rss_kib(field: str) -> int:
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1])
+    raise RuntimeError(field)
+
+
+def measure(step: Callable[[], None], reps: int) -> Dict[str, float]:
+    times, peaks = [], []
+    for _ in range(reps + 1):  # the first run warms up
+        gc.collect()
+        base = rss_kib('VmRSS')
+        with open('/proc/self/clear_refs', 'w') as f:
+            f.write('5')
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+        peaks.append((rss_kib('VmHWM') - base) / 1024)
+    return dict(time=statistics.median(times[1:]),
+                peak=statistics.median(peaks[1:]))
+
+
+def train_step(model, batch) -> Callable[[], None]:
+    params = [p for p in model.parameters() if p.requires_grad]
+    optim = OptimWrapper(torch.optim.SGD(params, lr=1e-4, momentum=0.9))
+    model.train()
+    return lambda: model.train_step(copy.copy(batch), optim)
+
+
+def teacher_only(model, batch) -> Callable[[], None]:
+    model.eval()
+    data = model.data_preprocessor(copy.copy(batch), False)
+
+    def step():
+        with torch.inference_mode():
+            if hasattr(model, 'roi_head'):
+                model.predict(data['inputs'], data['data_samples'])
+            else:
+                teacher_forward(model, data['inputs'])
+    return step
+
+
+def run_pair(kind: str, reps: int) -> List[Dict]:
+    pair = PAIRS[kind]
+    batch = batch_for(kind, pair['size'])
+    torch.manual_seed(0)
+    student = build_model(dict(cfg_path=pair['student'],
+                               override=pair['override']))
+    teacher = build_model(dict(cfg_path=pair['teacher'],
+                               override=pair['override']))
+    rows = [('a student alone', measure(train_step(student, batch), reps)),
+            ('b teacher forward (inference)',
+             measure(teacher_only(teacher, batch), reps))]
+    del student, teacher
+    for name, cfg in (('c MMRazor SingleTeacherDistill + DISTLoss',
+                       distill_cfg(pair, ours=False)),
+                      ('d dist_mm DISTPlusDistill + DISTLogitLoss',
+                       distill_cfg(pair, ours=True)),
+                      ('d+ dist_mm DIST+ (logits + features)',
+                       distill_cfg(pair, ours=True, plus=True))):
+        model = MODELS.build(cfg)
+        rows.append((name, measure(train_step(model, batch), reps)))
+        del model
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--reps', type=int, default=3)
+    parser.add_argument('--pairs', nargs='+', default=['det', 'seg'],
+                        choices=sorted(PAIRS))
+    args = parser.parse_args()
+    DefaultScope.get_instance('benchmark_distill', scope_name='mmrazor')
+    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
+          f'CPU, batch of 2, medians of {args.reps} iterations')
+    for kind in args.pairs:
+        pair = PAIRS[kind]
+        print(f'\n{kind}: {pair["teacher"].split("/")[-1]} -> '
+              f'{pair["student"].split("/")[-1]} at {pair["size"]}')
+        rows = run_pair(kind, args.reps)
+        for name, r in rows:
+            print(f'  {name:<44}{r["time"]:>8.3f} s{r["peak"]:>9.0f} MiB',
+                  flush=True)
+        t = {name[:2].strip(): r for name, r in rows}
+        limit = t['a']['time'] + t['b']['time']
+        print(f'  d / (a + b) = {t["d"]["time"] / limit:.3f}   '
+              f'd / c = {t["d"]["time"] / t["c"]["time"]:.3f}   '
+              f'd+ / (a + b) = {t["d+"]["time"] / limit:.3f}   '
+              f'peak d / c = {t["d"]["peak"] / max(t["c"]["peak"], 1):.2f}')
+
+
+if __name__ == '__main__':
+    main()
