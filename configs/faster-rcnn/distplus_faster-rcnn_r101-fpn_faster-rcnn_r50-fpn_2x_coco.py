@@ -18,7 +18,10 @@ feature_mappings = {
 }
 
 model = dict(
-    acclimated_modules=['roi_head.bbox_head'],
+    # shared FCs + classifier: every acclimated parameter gets a gradient
+    # from the acclimation loss (fc_reg would not, and DDP needs that)
+    acclimated_modules=['roi_head.bbox_head.shared_fcs',
+                        'roi_head.bbox_head.fc_cls'],
     distiller=dict(
         student_recorders=dict(
             fpn=dict(type='ModuleOutputs', source='neck'),
