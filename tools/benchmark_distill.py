@@ -111,6 +111,32 @@ def distill_cfg(pair: Dict, ours: bool, plus: bool = False) -> Dict:
     return cfg
 
 
+def calibrate_bn(model: torch.nn.Module, batch: Dict) -> None:
+    """Give BatchNorm layers the running statistics of the batch.
+
+    Randomly initialised networks in eval mode (the teacher) otherwise let
+    activations shrink into the subnormal range through 50-100 layers, where
+    CPU arithmetic is several times slower: timings would measure float
+    underflow, not the algorithm. A trained teacher does not do that.
+    """
+    norms = [m for m in model.modules()
+             if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    was_training = model.training
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average over the calibration pass
+    model.train()
+    data = model.data_preprocessor(copy.copy(batch), False)
+    with torch.no_grad():
+        if hasattr(model, 'roi_head'):
+            model.extract_feat(data['inputs'])
+        else:
+            teacher_forward(model, data['inputs'])
+    for m in norms:
+        m.momentum = 0.1
+    model.train(was_training)
+
+
 def rss_kib(field: str) -> int:
     with open('/proc/self/status') as f:
         for line in f:
@@ -162,6 +188,7 @@ def run_pair(kind: str, reps: int) -> List[Dict]:
                                override=pair['override']))
     teacher = build_model(dict(cfg_path=pair['teacher'],
                                override=pair['override']))
+    calibrate_bn(teacher, batch)
     rows = [('a student alone', measure(train_step(student, batch), reps)),
             ('b teacher forward (inference)',
              measure(teacher_only(teacher, batch), reps))]
@@ -173,6 +200,8 @@ def run_pair(kind: str, reps: int) -> List[Dict]:
                       ('d+ dist_mm DIST+ (logits + features)',
                        distill_cfg(pair, ours=True, plus=True))):
         model = MODELS.build(cfg)
+        calibrate_bn(model.teacher, batch)
+        model.train()
         rows.append((name, measure(train_step(model, batch), reps)))
         del model
     return rows
