@@ -22,9 +22,6 @@ Example::
 """
 import argparse
 import copy
-import gc
-import statistics
-import time
 from typing import Callable, Dict, List
 
 import torch
@@ -32,6 +29,7 @@ import torch
 import dist_mm  # noqa: F401  (torch 2.x fixes before mmrazor)
 from dist_mm.algorithms import teacher_forward
 from dist_mm.algorithms.dist_plus_distill import build_model
+from dist_mm.utils import measure
 from mmengine.optim import OptimWrapper
 from mmengine.registry import DefaultScope
 from mmrazor.registry import MODELS
@@ -135,29 +133,6 @@ def calibrate_bn(model: torch.nn.Module, batch: Dict) -> None:
     for m in norms:
         m.momentum = 0.1
     model.train(was_training)
-
-
-def rss_kib(field: str) -> int:
-    with open('/proc/self/status') as f:
-        for line in f:
-            if line.startswith(field):
-                return int(line.split()[1])
-    raise RuntimeError(field)
-
-
-def measure(step: Callable[[], None], reps: int) -> Dict[str, float]:
-    times, peaks = [], []
-    for _ in range(reps + 1):  # the first run warms up
-        gc.collect()
-        base = rss_kib('VmRSS')
-        with open('/proc/self/clear_refs', 'w') as f:
-            f.write('5')
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-        peaks.append((rss_kib('VmHWM') - base) / 1024)
-    return dict(time=statistics.median(times[1:]),
-                peak=statistics.median(peaks[1:]))
 
 
 def train_step(model, batch) -> Callable[[], None]:

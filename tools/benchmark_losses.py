@@ -17,15 +17,13 @@ Example::
     python tools/benchmark_losses.py --quick    # small shapes only
 """
 import argparse
-import gc
-import statistics
-import time
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, List, Tuple
 
 import torch
 
 import dist_mm  # noqa: F401  (torch 2.x fixes before mmrazor)
 from dist_mm.losses import DISTFeatureLoss, DISTLogitLoss
+from dist_mm.utils import measure
 from mmrazor.models.losses.dist_loss import DISTLoss, pearson_correlation
 
 RETINA = [(100, 168), (50, 84), (25, 42), (13, 21), (7, 11)]
@@ -67,33 +65,16 @@ def naive_feature(s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     return channel + spatial
 
 
-def rss_kib(field: str) -> int:
-    with open('/proc/self/status') as f:
-        for line in f:
-            if line.startswith(field):
-                return int(line.split()[1])
-    raise RuntimeError(f'{field} not in /proc/self/status')
-
-
-def measure(fn: Callable, s: torch.Tensor, t: torch.Tensor,
-            reps: int) -> Dict[str, float]:
-    """Median seconds of forward+backward and the peak MiB it adds."""
-    times, peaks, value = [], [], None
-    for _ in range(reps + 1):  # first run warms up
+def forward_backward(fn: Callable, s: torch.Tensor,
+                     t: torch.Tensor) -> Callable[[], torch.Tensor]:
+    """One timed step: loss forward + backward, returning the value."""
+    def step() -> torch.Tensor:
         s.grad = None
-        gc.collect()
-        base = rss_kib('VmRSS')
-        with open('/proc/self/clear_refs', 'w') as f:
-            f.write('5')  # reset the peak (VmHWM) to the current RSS
-        start = time.perf_counter()
         loss = fn(s, t)
         loss.backward()
-        times.append(time.perf_counter() - start)
-        peaks.append((rss_kib('VmHWM') - base) / 1024)
-        value = loss.detach()
-        del loss
-    return dict(time=statistics.median(times[1:]),
-                peak=statistics.median(peaks[1:]), value=value)
+        return loss.detach()
+
+    return step
 
 
 def main() -> None:
@@ -123,8 +104,8 @@ def main() -> None:
         else:
             act = 'sigmoid' if kind == 'sigmoid' else 'softmax'
             ours, naive = DISTLogitLoss(activation=act), naive_logit(act)
-        a = measure(ours, s, t, args.reps)
-        b = measure(naive, s, t, args.reps)
+        a = measure(forward_backward(ours, s, t), args.reps)
+        b = measure(forward_backward(naive, s, t), args.reps)
         diff = (a['value'] - b['value']).abs().item()
         # Peaks below a few MiB are served from freed memory the allocator
         # keeps, so RSS cannot resolve them: no ratio is printed there.

@@ -122,7 +122,7 @@ def main() -> None:
     base = results['baseline']['mIoU']
     print('\nDemo results (synthetic Cityscapes val, '
           f'{args.num_val} images, mmseg IoUMetric)')
-    print(f'| model | mIoU | vs baseline | aAcc | s/iter (train) |')
+    print('| model | mIoU | vs baseline | aAcc | s/iter (train) |')
     print('|---|---|---|---|---|')
     for name, _, what in RUNS:
         r = results[name]

@@ -6,10 +6,10 @@ Used directly, by ``tools/dist_test.sh`` / ``tools/slurm_test.sh`` and by
 import argparse
 import json
 import os
-import os.path as osp
 
 import dist_mm  # noqa: F401  (torch 2.x fixes, registers dist_mm classes)
-from mmengine.config import Config, DictAction
+from dist_mm.utils import load_tool_config
+from mmengine.config import DictAction
 from mmengine.runner import Runner
 from mmrazor.utils import register_all_modules
 
@@ -38,15 +38,8 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     register_all_modules(False)
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_tool_config(args.config, args.launcher, args.cfg_options,
+                           args.work_dir)
     if args.amp:
         cfg.test_cfg.fp16 = True
     cfg.load_from = args.checkpoint
