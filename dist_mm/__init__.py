@@ -10,7 +10,7 @@ from .compat import apply_all as _apply_compat
 
 _apply_compat()
 
-from . import algorithms, losses  # noqa: E402,F401  (register into mmrazor)
+from . import algorithms, engine, losses  # noqa: E402,F401  (registries)
 from .version import __version__  # noqa: E402
 
-__all__ = ["__version__", "algorithms", "losses"]
+__all__ = ["__version__", "algorithms", "engine", "losses"]

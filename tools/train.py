@@ -10,6 +10,7 @@ import os
 import dist_mm  # noqa: F401  (torch 2.x fixes, registers dist_mm classes)
 from dist_mm.utils import load_tool_config
 from mmengine.config import Config, DictAction
+from mmengine.device import get_device
 from mmengine.runner import Runner
 from mmrazor.utils import register_all_modules
 
@@ -41,7 +42,10 @@ def parse_args() -> argparse.Namespace:
 def build_config(args: argparse.Namespace) -> Config:
     cfg = load_tool_config(args.config, args.launcher, args.cfg_options,
                            args.work_dir)
-    if args.amp:
+    if args.amp and get_device() == 'cpu':
+        # mmengine's AmpOptimWrapper needs an accelerator: bf16 autocast.
+        cfg.optim_wrapper.type = 'CPUAmpOptimWrapper'
+    elif args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.resume == 'auto':

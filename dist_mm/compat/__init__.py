@@ -6,13 +6,15 @@ version check it depends on, so it does nothing where upstream is fine.
 """
 from .checkpoint import (UnsafeCheckpointError, allow_mmengine_checkpoints,
                          explain_refused_checkpoints)
+from .distributed import allow_cpu_distributed
 from .inplace import fix_mmrazor_inplace, set_inplace_false
 from .mmrazor_import import patch_mmrazor_import
 
 __all__ = [
     'apply_all', 'patch_mmrazor_import', 'fix_mmrazor_inplace',
     'set_inplace_false', 'allow_mmengine_checkpoints',
-    'explain_refused_checkpoints', 'UnsafeCheckpointError'
+    'explain_refused_checkpoints', 'UnsafeCheckpointError',
+    'allow_cpu_distributed'
 ]
 
 _applied = False
@@ -27,4 +29,5 @@ def apply_all() -> None:
     fix_mmrazor_inplace()
     allow_mmengine_checkpoints()
     explain_refused_checkpoints()
+    allow_cpu_distributed()
     _applied = True

@@ -146,6 +146,49 @@ def pearson_distance(a: Tensor,
     return PearsonDistance.apply(a, b, _as_dims(dim, a.ndim), weight, eps)
 
 
+def synced_pearson_distance(a: Tensor,
+                            b: Tensor,
+                            dim: Dims,
+                            weight: Optional[Tensor] = None,
+                            eps: float = EPS) -> Tensor:
+    """``1 - rho`` along ``dim`` with the statistics of all processes.
+
+    Like :func:`pearson_distance`, but the correlation is taken over the
+    entries of every process of the default group, as if their tensors were
+    concatenated along ``dim``: counts and sums, then the centred second
+    moments, are summed by two differentiable all-reduces of ``3 x`` (the
+    reduced shape) values each. Every process gets the same result; the
+    gradient with respect to the local entries is ``world_size`` times that
+    of the concatenated computation, which DDP's gradient averaging turns
+    into exactly the concatenated gradient. Without an initialised process
+    group it equals :func:`pearson_distance`.
+    """
+    import torch.distributed as dist
+    if not (dist.is_available() and dist.is_initialized()) or \
+            dist.get_world_size() == 1:
+        return pearson_distance(a, b, dim, weight, eps)
+    from torch.distributed.nn.functional import all_reduce
+    dims = _as_dims(dim, a.ndim)
+    w = torch.ones_like(a) if weight is None else weight.to(a.dtype) \
+        .expand_as(a)
+    count, sum_a, sum_b = all_reduce(
+        torch.stack([w.sum(dims, keepdim=True), (a * w).sum(dims, keepdim=True),
+                     (b * w).sum(dims, keepdim=True)]))
+    mean_a, mean_b = sum_a / count.clamp_min(1.0), sum_b / count.clamp_min(1.0)
+    a_c, b_c = (a - mean_a) * w, (b - mean_b) * w
+    sq_a, sq_b, cov = all_reduce(
+        torch.stack([(a_c * a_c).sum(dims, keepdim=True),
+                     (b_c * b_c).sum(dims, keepdim=True),
+                     (a_c * b_c).sum(dims, keepdim=True)]))
+    tiny = torch.finfo(sq_a.dtype).tiny
+    norm_a, norm_b = sq_a.clamp_min(tiny).sqrt(), sq_b.clamp_min(tiny).sqrt()
+    degenerate = (norm_a * norm_b <= eps) | \
+        _near_constant(sq_a, mean_a, count) | _near_constant(sq_b, mean_b, count)
+    rho = torch.where(degenerate, torch.zeros_like(cov),
+                      cov / (norm_a * norm_b + eps))
+    return (1.0 - rho).squeeze(dims)
+
+
 @contextmanager
 def full_precision(x: Tensor) -> Iterator[None]:
     """Disable autocast so the relation statistics are computed in fp32."""
@@ -184,7 +227,8 @@ def dist_relations(logits_s: Tensor,
                    class_dim: int = 1,
                    tau: float = 1.0,
                    activation: str = 'softmax',
-                   valid: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
+                   valid: Optional[Tensor] = None,
+                   sync_intra: bool = False) -> Tuple[Tensor, Tensor]:
     """DIST inter-class and intra-class relation losses (each x tau^2).
 
     Every position of every dim except ``class_dim`` is an instance: for
@@ -199,6 +243,8 @@ def dist_relations(logits_s: Tensor,
         activation: ``'softmax'`` over classes or element-wise ``'sigmoid'``.
         valid: Optional bool tensor of instances to use, broadcastable to the
             logits with ``class_dim`` of size 1 (e.g. ``[N, 1, H, W]``).
+        sync_intra: Take the intra-class correlations over the instances of
+            all processes (:func:`synced_pearson_distance`).
 
     Returns:
         tuple[Tensor, Tensor]: ``(L_inter, L_intra)``.
@@ -212,7 +258,8 @@ def dist_relations(logits_s: Tensor,
         inter = masked_mean(inter, None if valid is None else
                             valid.squeeze(class_dim))
         instance_dims = tuple(d for d in range(y_s.ndim) if d != class_dim)
-        intra = pearson_distance(y_s, y_t, instance_dims, weight=valid).mean()
+        intra_fn = synced_pearson_distance if sync_intra else pearson_distance
+        intra = intra_fn(y_s, y_t, instance_dims, weight=valid).mean()
     return tau**2 * inter, tau**2 * intra
 
 
