@@ -79,6 +79,7 @@ pip install -q "mmdet==3.3.0" "mmsegmentation==1.2.2" "mmrazor==1.0.0" \
 # openmim's dependency opendatalab pins setuptools 60 (too old for torch 2.x)
 # and is only used by `mim download --dataset`: install mim without it.
 pip install -q --no-deps "openmim==0.3.9"
-pip install -q Click colorama model-index "pandas<2.3" requests rich tabulate
+# click 8.3 passes a sentinel for unset options, which mim 0.3.9 .split()s
+pip install -q "Click<8.3" colorama model-index "pandas<2.3" requests rich tabulate
 pip install -q --no-build-isolation --no-deps --no-use-pep517 -e "$root"
 "$py" -c 'import dist_mm, mmcv.ops, mmdet, mmseg, mmrazor; print("dist_mm stack ready:", dist_mm.__version__)'
