@@ -8,7 +8,7 @@ import json
 import os
 
 import dist_mm  # noqa: F401  (torch 2.x fixes, registers dist_mm classes)
-from dist_mm.utils import load_tool_config
+from dist_mm.utils import check_data_roots, check_work_dir, load_tool_config
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 from mmrazor.utils import register_all_modules
@@ -43,6 +43,8 @@ def main() -> None:
     if args.amp:
         cfg.test_cfg.fp16 = True
     cfg.load_from = args.checkpoint
+    check_work_dir(cfg.work_dir)
+    check_data_roots(cfg, ('test_dataloader', ))
     metrics = Runner.from_cfg(cfg).test()
     if args.dump_metrics:
         with open(args.dump_metrics, 'w') as f:

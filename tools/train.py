@@ -8,7 +8,7 @@ import argparse
 import os
 
 import dist_mm  # noqa: F401  (torch 2.x fixes, registers dist_mm classes)
-from dist_mm.utils import load_tool_config
+from dist_mm.utils import check_data_roots, check_work_dir, load_tool_config
 from mmengine.config import Config, DictAction
 from mmengine.device import get_device
 from mmengine.runner import Runner
@@ -60,7 +60,10 @@ def build_config(args: argparse.Namespace) -> Config:
 def main() -> None:
     args = parse_args()
     register_all_modules(False)
-    runner = Runner.from_cfg(build_config(args))
+    cfg = build_config(args)
+    check_work_dir(cfg.work_dir)
+    check_data_roots(cfg, ('train_dataloader', 'val_dataloader'))
+    runner = Runner.from_cfg(cfg)
     runner.train()
 
 

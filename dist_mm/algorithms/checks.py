@@ -5,6 +5,8 @@ from typing import Dict, List, Optional
 from mmengine.runner import load_checkpoint
 from torch import nn
 
+from ..compat import CorruptCheckpointError
+
 
 MODULE_RECORDERS = ('ModuleOutputs', 'ModuleInputs')
 
@@ -40,6 +42,60 @@ def check_recorder_sources(recorders: Optional[Dict], model: nn.Module,
             f'names: {close or names[:5]}.')
 
 
+def _unknown(name: str, known, what: str) -> str:
+    close = difflib.get_close_matches(str(name), list(known), n=5, cutoff=0.5)
+    return (f'{what} {name!r} is not defined. Closest: '
+            f'{close or sorted(known)[:10]}.')
+
+
+def _registered_names(registry) -> List[str]:
+    names, current = [], registry
+    while current is not None:
+        names += list(current.module_dict)
+        current = current.parent
+    return names
+
+
+def check_distiller_config(distiller: Dict) -> None:
+    """Loss types, and the recorders / connectors the losses read from,
+    must exist; checked before anything is built, with the closest names.
+
+    Raises:
+        ValueError: naming the missing item and the closest defined ones.
+    """
+    from mmrazor.registry import MODELS
+    losses = distiller.get('distill_losses') or {}
+    for name, cfg in losses.items():
+        loss_type = cfg.get('type')
+        if isinstance(loss_type, str) and MODELS.get(loss_type) is None:
+            raise ValueError('distill_losses.' + name + ': ' + _unknown(
+                loss_type, _registered_names(MODELS), 'loss type') +
+                ' (a class of your own must be imported, e.g. through '
+                'custom_imports, to be registered).')
+    sides = {True: distiller.get('student_recorders') or {},
+             False: distiller.get('teacher_recorders') or {}}
+    connectors = distiller.get('connectors') or {}
+    for loss_name, mapping in (distiller.get('loss_forward_mappings')
+                               or {}).items():
+        if loss_name not in losses:
+            raise ValueError('loss_forward_mappings: ' + _unknown(
+                loss_name, losses, 'distill loss'))
+        for arg, info in mapping.items():
+            where = f'loss_forward_mappings.{loss_name}.{arg}'
+            student = info.get('from_student')
+            recorders = sides.get(student)
+            if recorders is None:
+                raise ValueError(f'{where}: from_student must be True or '
+                                 f'False, got {student!r}.')
+            side = 'student' if student else 'teacher'
+            if info.get('recorder') not in recorders:
+                raise ValueError(f'{where}: ' + _unknown(
+                    info.get('recorder'), recorders, f'{side} recorder'))
+            if 'connector' in info and info['connector'] not in connectors:
+                raise ValueError(f'{where}: ' + _unknown(
+                    info['connector'], connectors, 'connector'))
+
+
 def num_classes(model: nn.Module) -> Optional[int]:
     """Class count of a detector's or segmentor's (main) head."""
     for path in ('roi_head.bbox_head', 'bbox_head', 'decode_head'):
@@ -70,6 +126,8 @@ def load_teacher_checkpoint(teacher: nn.Module, filename: str) -> Dict:
     try:
         return load_checkpoint(teacher, filename, map_location='cpu',
                                strict=True, revise_keys=[(r'^module\.', '')])
+    except CorruptCheckpointError:
+        raise
     except RuntimeError as err:
         lines = [line for line in str(err).splitlines() if line.strip()]
         if len(lines) > 12:

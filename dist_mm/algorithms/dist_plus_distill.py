@@ -13,8 +13,9 @@ from mmrazor.models.utils import add_prefix
 from mmrazor.registry import MODELS
 from torch import Tensor
 
-from .checks import (check_recorder_sources, check_same_classes,
-                     load_teacher_checkpoint, param_names_under)
+from .checks import (check_distiller_config, check_recorder_sources,
+                     check_same_classes, load_teacher_checkpoint,
+                     param_names_under)
 from .teacher_forward import needs_student_rois, teacher_forward
 
 
@@ -90,6 +91,7 @@ class DISTPlusDistill(SingleTeacherDistill):
         if distiller.get('distill_deliveries'):
             raise ValueError('DISTPlusDistill runs the student before the '
                              'teacher; distill_deliveries are not supported.')
+        check_distiller_config(distiller)
         # Build both models first so that recorders are checked before
         # MMRazor attaches them (it only asserts, without names to pick).
         student = build_model(kwargs.pop('architecture'))

@@ -4,7 +4,9 @@
 anything imports :mod:`mmrazor`. Every fix is idempotent and guarded by the
 version check it depends on, so it does nothing where upstream is fine.
 """
-from .checkpoint import (UnsafeCheckpointError, allow_mmengine_checkpoints,
+from .atomic_save import atomic_write_bytes, write_checkpoints_atomically
+from .checkpoint import (CorruptCheckpointError, UnsafeCheckpointError,
+                         allow_mmengine_checkpoints,
                          explain_refused_checkpoints)
 from .distributed import allow_cpu_distributed
 from .inplace import fix_mmrazor_inplace, set_inplace_false
@@ -14,7 +16,9 @@ __all__ = [
     'apply_all', 'patch_mmrazor_import', 'fix_mmrazor_inplace',
     'set_inplace_false', 'allow_mmengine_checkpoints',
     'explain_refused_checkpoints', 'UnsafeCheckpointError',
-    'allow_cpu_distributed'
+    'CorruptCheckpointError',
+    'allow_cpu_distributed', 'atomic_write_bytes',
+    'write_checkpoints_atomically'
 ]
 
 _applied = False
@@ -30,4 +34,5 @@ def apply_all() -> None:
     allow_mmengine_checkpoints()
     explain_refused_checkpoints()
     allow_cpu_distributed()
+    write_checkpoints_atomically()
     _applied = True

@@ -9,7 +9,10 @@ checkpoints its Runner writes keep numpy arrays and scalars and mmengine's
 Rather than turning ``weights_only`` off (checkpoints from URLs are untrusted
 input), the specific safe types mmengine writes are allow-listed, and a
 checkpoint that still holds anything else is refused with a message that
-names the offending types and how to proceed.
+names the offending types and how to proceed. A file that cannot be read at
+all (truncated, empty, not a checkpoint) raises
+:class:`CorruptCheckpointError` instead of torch's bare ``EOFError``,
+``OSError`` or ``KeyError``.
 """
 import collections
 import pickle
@@ -22,6 +25,17 @@ import torch
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint holds objects that are not on the allow-list."""
+
+
+class CorruptCheckpointError(RuntimeError):
+    """A checkpoint file that exists but cannot be read."""
+
+    def __init__(self, filename: str, err: Exception) -> None:
+        super().__init__(
+            f'Cannot read checkpoint {filename!r} ({type(err).__name__}: '
+            f'{err}): the file is truncated, corrupted or not a PyTorch '
+            'checkpoint. Re-create or re-download it; when resuming, pass '
+            '--resume PATH to resume from an intact earlier checkpoint.')
 
 
 def _numpy_globals() -> List[Callable]:
@@ -95,19 +109,25 @@ def explain_refused_checkpoints() -> None:
     def load_checkpoint(cls, filename, map_location=None, logger='current'):
         try:
             return original(cls, filename, map_location, logger)
+        except (UnsafeCheckpointError, CorruptCheckpointError,
+                FileNotFoundError):
+            raise
         except pickle.UnpicklingError as err:
-            if isinstance(err, UnsafeCheckpointError):
-                raise
-            names = _unsafe_globals(filename, err) or ['<unknown>']
+            names = _unsafe_globals(filename, err)
+            if not names and 'Weights only load failed' not in str(err):
+                raise CorruptCheckpointError(filename, err) from err
             raise UnsafeCheckpointError(
                 f'Refusing to load checkpoint {filename!r}: it contains '
                 f'objects of types that are not known to be safe: '
-                f'{", ".join(names)}. dist_mm loads checkpoints with '
-                'torch.load(weights_only=True) and allow-lists only the '
-                'tensors, numpy arrays and mmengine types that mmengine '
-                'writes. If you trust this file, allow-list those types '
-                'before training, e.g. torch.serialization.add_safe_globals'
-                '([...]), or re-save it with only a state_dict.') from err
+                f'{", ".join(names or ["<unknown>"])}. dist_mm loads '
+                'checkpoints with torch.load(weights_only=True) and '
+                'allow-lists only the tensors, numpy arrays and mmengine '
+                'types that mmengine writes. If you trust this file, '
+                'allow-list those types before training, e.g. '
+                'torch.serialization.add_safe_globals([...]), or re-save it '
+                'with only a state_dict.') from err
+        except Exception as err:  # truncated, empty, not a checkpoint
+            raise CorruptCheckpointError(filename, err) from err
 
     load_checkpoint._dist_mm_wrapped = True
     CheckpointLoader.load_checkpoint = classmethod(load_checkpoint)
