@@ -1,6 +1,6 @@
 """Checks that stop a distillation set-up that would train silently wrong."""
 import difflib
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Set
 
 from mmengine.runner import load_checkpoint
 from torch import nn
@@ -94,6 +94,18 @@ def check_distiller_config(distiller: Dict) -> None:
             if 'connector' in info and info['connector'] not in connectors:
                 raise ValueError(f'{where}: ' + _unknown(
                     info['connector'], connectors, 'connector'))
+
+
+def recorded_modules(recorders: Optional[Dict]) -> Optional[Set[str]]:
+    """Sources of the module recorders, or None if any recorder is of
+    another type (a method or function recorder can fire anywhere)."""
+    sources = set()
+    for cfg in (recorders or {}).values():
+        rtype = str(cfg.get('type', '')).split('.')[-1]
+        if rtype.replace('Recorder', '') not in MODULE_RECORDERS:
+            return None
+        sources.add(cfg['source'])
+    return sources
 
 
 def num_classes(model: nn.Module) -> Optional[int]:

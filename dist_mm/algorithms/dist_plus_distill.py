@@ -1,5 +1,6 @@
 """The DIST+ distillation algorithm: MMRazor ``SingleTeacherDistill`` with a
 forward-only, strictly loaded, optionally acclimated teacher."""
+import contextlib
 import logging
 from typing import Dict, List, Optional, Sequence
 
@@ -15,8 +16,9 @@ from torch import Tensor
 
 from .checks import (check_distiller_config, check_recorder_sources,
                      check_same_classes, load_teacher_checkpoint,
-                     param_names_under)
-from .teacher_forward import needs_student_rois, teacher_forward
+                     param_names_under, recorded_modules)
+from .teacher_forward import (needs_student_rois, teacher_features,
+                              teacher_forward, teacher_roi_head)
 
 
 def build_model(model):
@@ -49,9 +51,10 @@ class DISTPlusDistill(SingleTeacherDistill):
 
     Differences from ``SingleTeacherDistill`` (which it extends):
 
-    * the student runs first, then the teacher runs forward-only (no
-      losses, no label assignment, :func:`teacher_forward`), under
-      ``no_grad`` unless parts of it are acclimated;
+    * the teacher runs forward-only (no losses, no label assignment, only
+      the parts that lead to recorded modules, :func:`teacher_forward`)
+      before the student, under ``no_grad`` unless parts of it are
+      acclimated;
     * a two-stage teacher scores exactly the student's sampled RoIs;
     * the whole teacher stays in eval mode (dropout and drop-path too);
     * the teacher checkpoint is loaded strictly, teacher and student must
@@ -73,6 +76,16 @@ class DISTPlusDistill(SingleTeacherDistill):
         acclimated_modules (Sequence[str]): Teacher module names whose
             parameters stay trainable. Empty: the teacher is frozen.
         log_relation_terms (bool): Log the relation terms.
+        truncate_teacher (bool): Run only the teacher parts that lead to a
+            recorded module (see :func:`teacher_forward`). Needs module
+            recorders only; with another recorder type the whole
+            forward-only pass runs.
+        teacher_autocast (str, optional): Precision of the teacher forward,
+            independent of the student's: ``'bfloat16'`` or ``'float16'``
+            (autocast), ``'float32'`` (autocast off, also under AMP), or
+            None to follow the surrounding context (the default).
+        teacher_channels_last (bool): Keep the teacher's weights and inputs
+            in ``channels_last`` memory format.
         **kwargs: Other ``SingleTeacherDistill`` arguments (``architecture``,
             ``data_preprocessor``, ``calculate_student_loss``...).
     """
@@ -83,6 +96,9 @@ class DISTPlusDistill(SingleTeacherDistill):
                  teacher_ckpt: Optional[str] = None,
                  acclimated_modules: Sequence[str] = (),
                  log_relation_terms: bool = True,
+                 truncate_teacher: bool = True,
+                 teacher_autocast: Optional[str] = None,
+                 teacher_channels_last: bool = False,
                  **kwargs) -> None:
         if kwargs.pop('teacher_trainable', False):
             raise ValueError('DISTPlusDistill trains only acclimated_modules '
@@ -118,6 +134,16 @@ class DISTPlusDistill(SingleTeacherDistill):
         for name, param in self.teacher.named_parameters():
             param.requires_grad = name in trainable
         self.log_relation_terms = log_relation_terms
+        self._teacher_sources = recorded_modules(
+            distiller.get('teacher_recorders')) if truncate_teacher else None
+        if teacher_autocast not in (None, 'float32', 'bfloat16', 'float16'):
+            raise ValueError("teacher_autocast must be None, 'float32', "
+                             f"'bfloat16' or 'float16', got "
+                             f'{teacher_autocast!r}')
+        self.teacher_autocast = teacher_autocast
+        self.teacher_channels_last = teacher_channels_last
+        if teacher_channels_last:
+            self.teacher.to(memory_format=torch.channels_last)
         self._student_rois: Optional[Tensor] = None
         if needs_student_rois(self.teacher):
             if not needs_student_rois(self.student):
@@ -134,25 +160,43 @@ class DISTPlusDistill(SingleTeacherDistill):
     def loss(self,
              batch_inputs: Tensor,
              data_samples: Optional[List[BaseDataElement]] = None) -> Dict:
-        """Student losses, then the forward-only teacher, then distillation
-        losses."""
-        losses = dict()
+        """Forward-only teacher, student losses, distillation losses.
+
+        The teacher runs before the student, so that the peak memory is the
+        larger of the two passes rather than their sum; a two-stage teacher
+        runs its backbone and neck first and its RoI head on the student's
+        RoIs after the student (or, when a teacher recorder is not a module
+        recorder and could fire in the student's pass, entirely after it).
+        """
         self._student_rois = None
-        with self.distiller.student_recorders:
-            if self.student_trainable:
-                student_losses = self.student(batch_inputs, data_samples,
-                                              mode='loss')
-            else:
-                with torch.no_grad():
-                    student_losses = self.student(batch_inputs, data_samples,
-                                                  mode='loss')
+        teacher_inputs = batch_inputs.contiguous(
+            memory_format=torch.channels_last) \
+            if self.teacher_channels_last else batch_inputs
+        sources = self._teacher_sources
+        if not needs_student_rois(self.teacher):
+            with self.distiller.teacher_recorders, self._teacher_context():
+                teacher_forward(self.teacher, teacher_inputs, None, sources)
+            student_losses = self._student_losses(batch_inputs, data_samples)
+        elif sources is not None:
+            with self.distiller.teacher_recorders:
+                with self._teacher_context():
+                    feats = teacher_features(self.teacher, teacher_inputs,
+                                             sources)
+                student_losses = self._student_losses(batch_inputs,
+                                                      data_samples)
+                with self._teacher_context():
+                    teacher_roi_head(self.teacher, feats, self._student_rois,
+                                     sources)
+                del feats
+        else:
+            student_losses = self._student_losses(batch_inputs, data_samples)
+            with self.distiller.teacher_recorders, self._teacher_context():
+                teacher_forward(self.teacher, teacher_inputs,
+                                self._student_rois)
+
+        losses = dict()
         if self.calculate_student_loss:
             losses.update(add_prefix(student_losses, 'student'))
-
-        with self.distiller.teacher_recorders, \
-                torch.set_grad_enabled(bool(self.acclimated_params)):
-            teacher_forward(self.teacher, batch_inputs, self._student_rois)
-
         if not self.distillation_stopped:
             losses.update(
                 add_prefix(self.distiller.compute_distill_losses(),
@@ -160,6 +204,28 @@ class DISTPlusDistill(SingleTeacherDistill):
             if self.log_relation_terms:
                 losses.update(self._relation_terms())
         return losses
+
+    def _student_losses(self, batch_inputs: Tensor,
+                        data_samples: Optional[List[BaseDataElement]]
+                        ) -> Dict:
+        with self.distiller.student_recorders, \
+                torch.set_grad_enabled(self.student_trainable and
+                                       torch.is_grad_enabled()):
+            return self.student(batch_inputs, data_samples, mode='loss')
+
+    @contextlib.contextmanager
+    def _teacher_context(self):
+        """Gradients only for acclimated parts; the teacher's own precision.
+        """
+        with torch.set_grad_enabled(bool(self.acclimated_params)):
+            if self.teacher_autocast is None:
+                yield
+                return
+            device = next(self.teacher.parameters()).device.type
+            with torch.autocast(device, dtype=getattr(
+                    torch, self.teacher_autocast),
+                    enabled=self.teacher_autocast != 'float32'):
+                yield
 
     def _relation_terms(self) -> Dict[str, Tensor]:
         """Unweighted relation terms of the last step (log-only keys)."""

@@ -1,0 +1,179 @@
+"""What the teacher runs, when, and in which precision / memory format:
+truncation to the recorded modules, teacher-before-student order, teacher
+autocast independent of the student, channels_last."""
+import copy
+
+import pytest
+import torch
+from mmrazor.registry import MODELS
+
+from . import distill_cfgs
+from .distill_cfgs import pair, rec
+
+
+def only(cfg, recorders, losses, maps, connectors=None):
+    """``cfg`` with its recorders / losses / connectors replaced."""
+    cfg = copy.deepcopy(cfg)
+    cfg.update(acclimated_modules=[])
+    cfg['distiller'].update(student_recorders=recorders,
+                            teacher_recorders=dict(recorders),
+                            distill_losses=losses,
+                            loss_forward_mappings=maps,
+                            connectors=connectors or {})
+    return cfg
+
+
+def calls_of(model, names):
+    """Record the order of forward calls of ``side.module`` names."""
+    order = []
+    for name in names:
+        side, path = name.split('.', 1)
+        module = getattr(model, side).get_submodule(path)
+        module.register_forward_hook(
+            lambda m, i, o, name=name: order.append(name))
+    return order
+
+
+def distill_losses(model, batch, seed=0):
+    torch.manual_seed(seed)
+    data = model.data_preprocessor(copy.copy(batch), True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    return {k: v.detach() for k, v in losses.items()
+            if k.startswith('distill.')}
+
+
+def build(cfg):
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    model.train()
+    return model
+
+
+SEG_LOGITS = (dict(logits=rec('decode_head.conv_seg')),
+              dict(loss=dict(type='DISTLogitLoss')),
+              dict(loss=pair('logits', 'logits')))
+SEG_BACKBONE = (dict(feat=rec('backbone.layer4')),
+                dict(loss=dict(type='DISTFeatureLoss')),
+                dict(loss=dict(preds_S=dict(from_student=True, recorder='feat',
+                                            connector='s_feat'),
+                               preds_T=dict(from_student=False,
+                                            recorder='feat'))),
+                dict(s_feat=dict(type='ConvModuleConnector', in_channel=64,
+                                 out_channel=128, kernel_size=1,
+                                 norm_cfg=None, act_cfg=None)))
+RETINA_CLS = (dict(cls=rec('bbox_head.retina_cls')),
+              {f'loss{i}': dict(type='DISTLogitLoss', activation='sigmoid')
+               for i in range(5)},
+              {f'loss{i}': dict(
+                  preds_S=dict(from_student=True, recorder='cls',
+                               record_idx=i),
+                  preds_T=dict(from_student=False, recorder='cls',
+                               record_idx=i)) for i in range(5)})
+RCNN_FPN = (dict(fpn=rec('neck.fpn_convs.0.conv')),
+            dict(loss=dict(type='DISTFeatureLoss')),
+            dict(loss=pair('fpn', 'fpn')))
+
+TRUNCATION = {
+    # recorded -> teacher modules that must not run / that must run
+    'pspnet decode_head only': (
+        distill_cfgs.pspnet, distill_cfgs.seg_batch, SEG_LOGITS,
+        ['auxiliary_head'], ['decode_head']),
+    'pspnet backbone only': (
+        distill_cfgs.pspnet, distill_cfgs.seg_batch, SEG_BACKBONE,
+        ['auxiliary_head', 'decode_head'], ['backbone.layer4']),
+    'retinanet cls branch only': (
+        distill_cfgs.retinanet, distill_cfgs.det_batch, RETINA_CLS,
+        ['bbox_head.reg_convs.0', 'bbox_head.retina_reg'],
+        ['bbox_head.cls_convs.0', 'neck']),
+    'faster r-cnn neck only': (
+        distill_cfgs.faster_rcnn, distill_cfgs.det_batch, RCNN_FPN,
+        ['roi_head.bbox_head'], ['neck']),
+}
+
+
+@pytest.mark.parametrize('case', sorted(TRUNCATION))
+def test_teacher_runs_only_up_to_the_recorded_modules(case):
+    make_cfg, make_batch, spec, skipped, needed = TRUNCATION[case]
+    model = build(only(make_cfg(acclimate=False) if make_cfg is
+                       distill_cfgs.faster_rcnn else make_cfg(), *spec))
+    batch = make_batch()
+    order = calls_of(model, [f'teacher.{n}' for n in skipped + needed])
+    truncated = distill_losses(model, batch)
+    assert {n.split('.', 1)[1] for n in order} == set(needed), order
+
+    model._teacher_sources = None  # the whole forward-only pass
+    order.clear()
+    full = distill_losses(model, batch)
+    assert {n.split('.', 1)[1] for n in order} >= set(skipped)
+    assert truncated.keys() == full.keys() and truncated
+    for key in full:
+        torch.testing.assert_close(truncated[key], full[key], rtol=0,
+                                   atol=0)
+
+
+def test_teacher_runs_before_the_student_and_scores_its_rois_after():
+    seg = build(distill_cfgs.pspnet())
+    order = calls_of(seg, ['student.backbone', 'teacher.backbone'])
+    distill_losses(seg, distill_cfgs.seg_batch())
+    assert order == ['teacher.backbone', 'student.backbone']
+
+    det = build(distill_cfgs.faster_rcnn())
+    order = calls_of(det, ['student.backbone', 'teacher.backbone',
+                           'student.roi_head.bbox_head',
+                           'teacher.roi_head.bbox_head'])
+    distill_losses(det, distill_cfgs.det_batch())
+    assert order == ['teacher.backbone', 'student.backbone',
+                     'student.roi_head.bbox_head',
+                     'teacher.roi_head.bbox_head']
+
+
+def test_method_recorder_on_a_two_stage_teacher_runs_it_after_the_student():
+    cfg = distill_cfgs.faster_rcnn(acclimate=False)
+    cfg['distiller']['teacher_recorders']['rpn'] = dict(
+        type='MethodOutputs',
+        source='mmdet.models.dense_heads.rpn_head.RPNHead.predict_by_feat')
+    det = build(cfg)
+    assert det._teacher_sources is None
+    order = calls_of(det, ['student.backbone', 'teacher.backbone'])
+    distill_losses(det, distill_cfgs.det_batch())
+    assert order == ['student.backbone', 'teacher.backbone']
+
+
+def test_teacher_autocast_is_independent_of_the_student():
+    batch = distill_cfgs.seg_batch()
+    cfg = only(distill_cfgs.pspnet(), *SEG_LOGITS)
+    fp32 = distill_losses(build(cfg), batch)
+
+    model = build(dict(cfg, teacher_autocast='bfloat16'))
+    bf16 = distill_losses(model, batch)
+    assert model.distiller.get_record('logits', False).dtype == \
+        torch.bfloat16
+    assert model.distiller.get_record('logits', True).dtype == torch.float32
+    assert torch.isfinite(bf16['distill.loss'])
+    torch.testing.assert_close(bf16['distill.loss'], fp32['distill.loss'],
+                               rtol=0.05, atol=0.01)
+
+    model = build(dict(cfg, teacher_autocast='float32'))
+    with torch.autocast('cpu', dtype=torch.bfloat16):  # the student's AMP
+        distill_losses(model, batch)
+    assert model.distiller.get_record('logits', False).dtype == \
+        torch.float32
+    assert model.distiller.get_record('logits', True).dtype == \
+        torch.bfloat16
+
+    with pytest.raises(ValueError, match="teacher_autocast must be"):
+        build(dict(cfg, teacher_autocast='fp8'))
+
+
+def test_teacher_channels_last_gives_the_same_losses():
+    batch = distill_cfgs.seg_batch()
+    cfg = distill_cfgs.pspnet()
+    default = distill_losses(build(cfg), batch)
+    model = build(dict(cfg, teacher_channels_last=True))
+    conv = model.teacher.backbone.layer1[0].conv1.weight
+    assert conv.is_contiguous(memory_format=torch.channels_last)
+    assert not conv.is_contiguous()
+    got = distill_losses(model, batch)
+    for key in default:
+        torch.testing.assert_close(got[key], default[key], rtol=1e-4,
+                                   atol=1e-5)
