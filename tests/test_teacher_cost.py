@@ -1,6 +1,7 @@
 """What the teacher runs, when, and in which precision / memory format:
-truncation to the recorded modules, teacher-before-student order, teacher
-autocast independent of the student, channels_last."""
+truncation to the recorded modules, teacher-before-student order (after it
+for two-stage teachers), teacher autocast independent of the student,
+channels_last."""
 import copy
 
 import pytest
@@ -111,10 +112,15 @@ def test_teacher_runs_only_up_to_the_recorded_modules(case):
                                    atol=0)
 
 
-def test_teacher_runs_before_the_student_and_scores_its_rois_after():
+def test_teacher_runs_before_the_student_unless_it_scores_its_rois():
     seg = build(distill_cfgs.pspnet())
     order = calls_of(seg, ['student.backbone', 'teacher.backbone'])
     distill_losses(seg, distill_cfgs.seg_batch())
+    assert order == ['teacher.backbone', 'student.backbone']
+
+    retina = build(distill_cfgs.retinanet())
+    order = calls_of(retina, ['student.backbone', 'teacher.backbone'])
+    distill_losses(retina, distill_cfgs.det_batch())
     assert order == ['teacher.backbone', 'student.backbone']
 
     det = build(distill_cfgs.faster_rcnn())
@@ -122,21 +128,8 @@ def test_teacher_runs_before_the_student_and_scores_its_rois_after():
                            'student.roi_head.bbox_head',
                            'teacher.roi_head.bbox_head'])
     distill_losses(det, distill_cfgs.det_batch())
-    assert order == ['teacher.backbone', 'student.backbone',
-                     'student.roi_head.bbox_head',
-                     'teacher.roi_head.bbox_head']
-
-
-def test_method_recorder_on_a_two_stage_teacher_runs_it_after_the_student():
-    cfg = distill_cfgs.faster_rcnn(acclimate=False)
-    cfg['distiller']['teacher_recorders']['rpn'] = dict(
-        type='MethodOutputs',
-        source='mmdet.models.dense_heads.rpn_head.RPNHead.predict_by_feat')
-    det = build(cfg)
-    assert det._teacher_sources is None
-    order = calls_of(det, ['student.backbone', 'teacher.backbone'])
-    distill_losses(det, distill_cfgs.det_batch())
-    assert order == ['student.backbone', 'teacher.backbone']
+    assert order == ['student.backbone', 'student.roi_head.bbox_head',
+                     'teacher.backbone', 'teacher.roi_head.bbox_head']
 
 
 def test_teacher_autocast_is_independent_of_the_student():
@@ -177,3 +170,13 @@ def test_teacher_channels_last_gives_the_same_losses():
     for key in default:
         torch.testing.assert_close(got[key], default[key], rtol=1e-4,
                                    atol=1e-5)
+
+
+def test_bf16_two_stage_teacher_pools_rois_from_float32_features():
+    # mmcv's RoIAlign has no bfloat16 kernel
+    model = build(dict(distill_cfgs.faster_rcnn(),
+                       teacher_autocast='bfloat16'))
+    losses = distill_losses(model, distill_cfgs.det_batch())
+    assert model.distiller.get_record('cls', False).dtype == torch.bfloat16
+    assert model.distiller.get_record('fpn0', False).dtype == torch.bfloat16
+    assert all(torch.isfinite(v).all() for v in losses.values())

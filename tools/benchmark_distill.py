@@ -9,7 +9,9 @@ teacher) and measures the peak memory it adds for:
 * (c) MMRazor's ``SingleTeacherDistill`` with MMRazor's ``DISTLoss`` on the
   same logit recorders (its teacher runs ``mode='loss'``),
 * (d) dist_mm's ``DISTPlusDistill`` with ``DISTLogitLoss`` on the same
-  recorders (and, as (d+), the full DIST+ recipe).
+  recorders, with its defaults; then (d1) without teacher truncation,
+  (d2) with the teacher under bf16 autocast, (d3) with the teacher in
+  channels_last, and (d+) the full DIST+ recipe (logits + features).
 
 It prints medians over ``--reps`` iterations and the ratios d / (a + b) (the
 physical limit is 1.0) and d / c, for a detection pair (Faster R-CNN R-101 ->
@@ -44,9 +46,12 @@ PAIRS = {
     'seg': dict(
         student='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py',
         teacher='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py',
+        # the preprocessor pads training batches to its crop size: make that
+        # the benchmark size, so that every variant sees the same pixels
         override=dict(pretrained=None, backbone=dict(norm_cfg=BN),
                       decode_head=dict(norm_cfg=BN),
-                      auxiliary_head=dict(norm_cfg=BN)),
+                      auxiliary_head=dict(norm_cfg=BN),
+                      data_preprocessor=dict(size=(256, 512))),
         logits='decode_head.conv_seg', size=(256, 512)),
 }
 
@@ -67,7 +72,8 @@ def batch_for(kind: str, size, num_images: int = 2) -> Dict:
     return seg_batch(num_images, size=size)
 
 
-def distill_cfg(pair: Dict, ours: bool, plus: bool = False) -> Dict:
+def distill_cfg(pair: Dict, ours: bool, plus: bool = False,
+                **options) -> Dict:
     rec = dict(logits=dict(type='ModuleOutputs', source=pair['logits']))
     loss = dict(type='DISTLogitLoss') if ours else dict(type='DISTLoss')
     # MMRazor's DISTLoss names its arguments logits_S / logits_T
@@ -85,6 +91,7 @@ def distill_cfg(pair: Dict, ours: bool, plus: bool = False) -> Dict:
             loss_forward_mappings=dict(loss_dist={
                 s_key: dict(from_student=True, recorder='logits'),
                 t_key: dict(from_student=False, recorder='logits')})))
+    cfg.update(options)
     if not ours:  # MMRazor builds cfg_path models itself (no overrides)
         cfg['architecture'] = build_model(cfg['architecture'])
         cfg['teacher'] = build_model(cfg['teacher'])
@@ -144,7 +151,8 @@ def train_step(model, batch) -> Callable[[], None]:
 
 def teacher_only(model, batch) -> Callable[[], None]:
     model.eval()
-    data = model.data_preprocessor(copy.copy(batch), False)
+    # training-mode preprocessing: the very inputs of the distillation step
+    data = model.data_preprocessor(copy.copy(batch), True)
 
     def step():
         with torch.inference_mode():
@@ -155,7 +163,18 @@ def teacher_only(model, batch) -> Callable[[], None]:
     return step
 
 
-def run_pair(kind: str, reps: int) -> List[Dict]:
+VARIANTS = {
+    'c': ('MMRazor SingleTeacherDistill + DISTLoss', {}),
+    'd': ('dist_mm DISTPlusDistill + DISTLogitLoss', {}),
+    'd1': ('d, whole teacher pass (no truncation)',
+           dict(truncate_teacher=False)),
+    'd2': ('d + teacher bf16 autocast', dict(teacher_autocast='bfloat16')),
+    'd3': ('d + teacher channels_last', dict(teacher_channels_last=True)),
+    'd+': ('dist_mm DIST+ (logits + features)', dict(plus=True)),
+}
+
+
+def run_pair(kind: str, reps: int, variants: List[str]) -> List[Dict]:
     pair = PAIRS[kind]
     batch = batch_for(kind, pair['size'])
     torch.manual_seed(0)
@@ -164,20 +183,23 @@ def run_pair(kind: str, reps: int) -> List[Dict]:
     teacher = build_model(dict(cfg_path=pair['teacher'],
                                override=pair['override']))
     calibrate_bn(teacher, batch)
-    rows = [('a student alone', measure(train_step(student, batch), reps)),
-            ('b teacher forward (inference)',
-             measure(teacher_only(teacher, batch), reps))]
+    rows = []
+
+    def add(name: str, result: Dict) -> None:
+        rows.append((name, result))
+        print(f'  {name:<44}{result["time"]:>8.3f} s{result["peak"]:>9.0f} '
+              'MiB', flush=True)
+
+    add('a student alone', measure(train_step(student, batch), reps))
+    add('b teacher forward (inference)',
+        measure(teacher_only(teacher, batch), reps))
     del student, teacher
-    for name, cfg in (('c MMRazor SingleTeacherDistill + DISTLoss',
-                       distill_cfg(pair, ours=False)),
-                      ('d dist_mm DISTPlusDistill + DISTLogitLoss',
-                       distill_cfg(pair, ours=True)),
-                      ('d+ dist_mm DIST+ (logits + features)',
-                       distill_cfg(pair, ours=True, plus=True))):
-        model = MODELS.build(cfg)
+    for key in variants:
+        name, options = VARIANTS[key]
+        model = MODELS.build(distill_cfg(pair, ours=key != 'c', **options))
         calibrate_bn(model.teacher, batch)
         model.train()
-        rows.append((name, measure(train_step(model, batch), reps)))
+        add(f'{key} {name}', measure(train_step(model, batch), reps))
         del model
     return rows
 
@@ -187,6 +209,9 @@ def main() -> None:
     parser.add_argument('--reps', type=int, default=3)
     parser.add_argument('--pairs', nargs='+', default=['det', 'seg'],
                         choices=sorted(PAIRS))
+    parser.add_argument('--variants', nargs='+', default=list(VARIANTS),
+                        choices=list(VARIANTS),
+                        help='distillation variants to time besides a and b')
     args = parser.parse_args()
     DefaultScope.get_instance('benchmark_distill', scope_name='mmrazor')
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
@@ -195,16 +220,17 @@ def main() -> None:
         pair = PAIRS[kind]
         print(f'\n{kind}: {pair["teacher"].split("/")[-1]} -> '
               f'{pair["student"].split("/")[-1]} at {pair["size"]}')
-        rows = run_pair(kind, args.reps)
-        for name, r in rows:
-            print(f'  {name:<44}{r["time"]:>8.3f} s{r["peak"]:>9.0f} MiB',
-                  flush=True)
-        t = {name[:2].strip(): r for name, r in rows}
+        rows = run_pair(kind, args.reps, args.variants)
+        t = {name.split()[0]: r for name, r in rows}
         limit = t['a']['time'] + t['b']['time']
-        print(f'  d / (a + b) = {t["d"]["time"] / limit:.3f}   '
-              f'd / c = {t["d"]["time"] / t["c"]["time"]:.3f}   '
-              f'd+ / (a + b) = {t["d+"]["time"] / limit:.3f}   '
-              f'peak d / c = {t["d"]["peak"] / max(t["c"]["peak"], 1):.2f}')
+        for key in args.variants:
+            line = f'  {key:<3} / (a + b) = {t[key]["time"] / limit:.3f}'
+            if 'c' in t:
+                line += (f'   {key:<3} / c = '
+                         f'{t[key]["time"] / t["c"]["time"]:.3f}   '
+                         f'peak {key:<3} / c = '
+                         f'{t[key]["peak"] / max(t["c"]["peak"], 1):.2f}')
+            print(line)
 
 
 if __name__ == '__main__':

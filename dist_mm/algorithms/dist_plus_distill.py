@@ -17,8 +17,7 @@ from torch import Tensor
 from .checks import (check_distiller_config, check_recorder_sources,
                      check_same_classes, load_teacher_checkpoint,
                      param_names_under, recorded_modules)
-from .teacher_forward import (needs_student_rois, teacher_features,
-                              teacher_forward, teacher_roi_head)
+from .teacher_forward import needs_student_rois, teacher_forward
 
 
 def build_model(model):
@@ -164,35 +163,21 @@ class DISTPlusDistill(SingleTeacherDistill):
 
         The teacher runs before the student, so that the peak memory is the
         larger of the two passes rather than their sum; a two-stage teacher
-        runs its backbone and neck first and its RoI head on the student's
-        RoIs after the student (or, when a teacher recorder is not a module
-        recorder and could fire in the student's pass, entirely after it).
+        runs after the student, whose sampled RoIs it scores (holding the
+        teacher's FPN maps through the student's pass would cost more than
+        the teacher's no-grad working set on top of the student's graph).
         """
         self._student_rois = None
-        teacher_inputs = batch_inputs.contiguous(
-            memory_format=torch.channels_last) \
-            if self.teacher_channels_last else batch_inputs
-        sources = self._teacher_sources
-        if not needs_student_rois(self.teacher):
-            with self.distiller.teacher_recorders, self._teacher_context():
-                teacher_forward(self.teacher, teacher_inputs, None, sources)
-            student_losses = self._student_losses(batch_inputs, data_samples)
-        elif sources is not None:
-            with self.distiller.teacher_recorders:
-                with self._teacher_context():
-                    feats = teacher_features(self.teacher, teacher_inputs,
-                                             sources)
-                student_losses = self._student_losses(batch_inputs,
-                                                      data_samples)
-                with self._teacher_context():
-                    teacher_roi_head(self.teacher, feats, self._student_rois,
-                                     sources)
-                del feats
-        else:
-            student_losses = self._student_losses(batch_inputs, data_samples)
-            with self.distiller.teacher_recorders, self._teacher_context():
-                teacher_forward(self.teacher, teacher_inputs,
-                                self._student_rois)
+        teacher_first = not needs_student_rois(self.teacher)
+        if teacher_first:
+            self._teacher_forward(batch_inputs)
+        with self.distiller.student_recorders, \
+                torch.set_grad_enabled(self.student_trainable and
+                                       torch.is_grad_enabled()):
+            student_losses = self.student(batch_inputs, data_samples,
+                                          mode='loss')
+        if not teacher_first:
+            self._teacher_forward(batch_inputs)
 
         losses = dict()
         if self.calculate_student_loss:
@@ -205,13 +190,13 @@ class DISTPlusDistill(SingleTeacherDistill):
                 losses.update(self._relation_terms())
         return losses
 
-    def _student_losses(self, batch_inputs: Tensor,
-                        data_samples: Optional[List[BaseDataElement]]
-                        ) -> Dict:
-        with self.distiller.student_recorders, \
-                torch.set_grad_enabled(self.student_trainable and
-                                       torch.is_grad_enabled()):
-            return self.student(batch_inputs, data_samples, mode='loss')
+    def _teacher_forward(self, batch_inputs: Tensor) -> None:
+        if self.teacher_channels_last:
+            batch_inputs = batch_inputs.contiguous(
+                memory_format=torch.channels_last)
+        with self.distiller.teacher_recorders, self._teacher_context():
+            teacher_forward(self.teacher, batch_inputs, self._student_rois,
+                            self._teacher_sources)
 
     @contextlib.contextmanager
     def _teacher_context(self):

@@ -11,6 +11,7 @@ so RoI logits of teacher and student line up one-to-one.
 from functools import reduce
 from typing import Collection, List, Optional
 
+import torch
 from torch import Tensor, nn
 
 
@@ -66,29 +67,18 @@ def _dense_head(head: nn.Module, feats,
                                    feat)) for feat in feats]
 
 
-def teacher_features(teacher: nn.Module,
-                     inputs: Tensor,
-                     sources: Optional[Collection[str]] = None):
-    """The part of a two-stage teacher's pass that needs no RoIs: its
-    backbone and neck (or just the backbone, see :func:`teacher_forward`).
-    """
-    return _features(teacher, inputs, sources, _reads(sources, 'roi_head'))
-
-
-def teacher_roi_head(teacher: nn.Module,
-                     feats,
-                     rois: Optional[Tensor],
-                     sources: Optional[Collection[str]] = None) -> List:
-    """The rest of a two-stage teacher's pass: its RoI head scores ``rois``
-    (a cascade teacher with its last stage), unless nothing of it is read.
-    """
-    if not _reads(sources, 'roi_head'):
-        return [feats]
+def _roi_head(teacher: nn.Module, feats, rois: Optional[Tensor]) -> List:
+    """A two-stage teacher's RoI head scores ``rois`` (a cascade teacher
+    with its last stage)."""
     if rois is None:
         raise RuntimeError(
             'a two-stage teacher scores the student\'s sampled RoIs, but none '
             'were recorded: the student must be a two-stage detector too and '
             'run its RoI head first.')
+    if any(f.dtype == torch.bfloat16 for f in feats):
+        # mmcv's RoIAlign has no bfloat16 kernel (teacher_autocast): pool
+        # from float32 features, the head's layers still autocast
+        feats = tuple(f.float() for f in feats)
     roi_head = teacher.roi_head
     if hasattr(roi_head, 'num_stages'):  # cascade: the last stage scores
         return [roi_head._bbox_forward(roi_head.num_stages - 1, feats, rois)]
@@ -106,9 +96,8 @@ def teacher_forward(teacher: nn.Module,
             models run ``mode='tensor'``).
         inputs: The batch after the data preprocessor.
         rois: For two-stage detectors, the student's sampled RoIs
-            ``[R, 5]`` (batch index, x1, y1, x2, y2); see
-            :func:`teacher_features` and :func:`teacher_roi_head` for the
-            two halves of that pass.
+            ``[R, 5]`` (batch index, x1, y1, x2, y2). A cascade teacher
+            scores them with its last stage.
         sources: Names of the teacher modules whose outputs are recorded;
             parts that lead to none of them are skipped. None runs the
             whole forward-only pass.
@@ -117,9 +106,9 @@ def teacher_forward(teacher: nn.Module,
         list: The head outputs (recorders pick what the losses use).
     """
     if _is_two_stage(teacher):
-        return teacher_roi_head(teacher,
-                                teacher_features(teacher, inputs, sources),
-                                rois, sources)
+        heads = _reads(sources, 'roi_head')
+        feats = _features(teacher, inputs, sources, heads)
+        return _roi_head(teacher, feats, rois) if heads else [feats]
     if _is_single_stage(teacher):
         heads = _reads(sources, 'bbox_head')
         feats = _features(teacher, inputs, sources, heads)

@@ -12,13 +12,13 @@ Teacher weights, connectors, optimizer and scheduler states are dropped;
 the meta (epoch, iteration, dataset meta) is kept.
 """
 import argparse
-import os
-import os.path as osp
+import io
 from typing import Dict
 
 import torch
 
 import dist_mm  # noqa: F401  (safe checkpoint loading on torch 2.x)
+from dist_mm.compat import atomic_write_bytes
 from mmengine.runner.checkpoint import CheckpointLoader
 
 PREFIX = 'architecture.'
@@ -47,10 +47,9 @@ def main() -> None:
     checkpoint = CheckpointLoader.load_checkpoint(args.src,
                                                   map_location='cpu')
     student = convert(checkpoint)
-    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
-    tmp = args.dst + '.tmp'
-    torch.save(student, tmp)
-    os.replace(tmp, args.dst)  # never leave a truncated checkpoint
+    with io.BytesIO() as buffer:
+        torch.save(student, buffer)
+        atomic_write_bytes(buffer.getvalue(), args.dst)
     print(f'saved {len(student["state_dict"])} student tensors to '
           f'{args.dst}')
 
