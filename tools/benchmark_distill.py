@@ -13,8 +13,11 @@ teacher) and measures the peak memory it adds for:
   (d2) with the teacher under bf16 autocast, (d3) with the teacher in
   channels_last, and (d+) the full DIST+ recipe (logits + features).
 
-It prints medians over ``--reps`` iterations and the ratios d / (a + b) (the
-physical limit is 1.0) and d / c, for a detection pair (Faster R-CNN R-101 ->
+All models are built first and timed round-robin (one iteration of each
+per round, so that the machine's speed drifts hit all alike); peak memory
+is measured afterwards with glibc serving large blocks by ``mmap``, so that
+resident memory follows live tensors. It prints medians over ``--reps``
+rounds and the ratios d / (a + b) (the physical limit is 1.0) and d / c, for a detection pair (Faster R-CNN R-101 ->
 R-50) and a segmentation pair (PSPNet R-101-D8 -> R-18-D8) at resolutions
 scaled to fit a CPU.
 
@@ -31,7 +34,7 @@ import torch
 import dist_mm  # noqa: F401  (torch 2.x fixes before mmrazor)
 from dist_mm.algorithms import teacher_forward
 from dist_mm.algorithms.dist_plus_distill import build_model
-from dist_mm.utils import measure
+from dist_mm.utils import measure_interleaved
 from mmengine.optim import OptimWrapper
 from mmengine.registry import DefaultScope
 from mmrazor.registry import MODELS
@@ -174,7 +177,8 @@ VARIANTS = {
 }
 
 
-def run_pair(kind: str, reps: int, variants: List[str]) -> List[Dict]:
+def run_pair(kind: str, reps: int, variants: List[str]) -> Dict[str, Dict]:
+    """Build every model of the pair, then time them round-robin."""
     pair = PAIRS[kind]
     batch = batch_for(kind, pair['size'])
     torch.manual_seed(0)
@@ -183,25 +187,14 @@ def run_pair(kind: str, reps: int, variants: List[str]) -> List[Dict]:
     teacher = build_model(dict(cfg_path=pair['teacher'],
                                override=pair['override']))
     calibrate_bn(teacher, batch)
-    rows = []
-
-    def add(name: str, result: Dict) -> None:
-        rows.append((name, result))
-        print(f'  {name:<44}{result["time"]:>8.3f} s{result["peak"]:>9.0f} '
-              'MiB', flush=True)
-
-    add('a student alone', measure(train_step(student, batch), reps))
-    add('b teacher forward (inference)',
-        measure(teacher_only(teacher, batch), reps))
-    del student, teacher
+    steps = {'a': train_step(student, batch),
+             'b': teacher_only(teacher, batch)}
     for key in variants:
         name, options = VARIANTS[key]
         model = MODELS.build(distill_cfg(pair, ours=key != 'c', **options))
         calibrate_bn(model.teacher, batch)
-        model.train()
-        add(f'{key} {name}', measure(train_step(model, batch), reps))
-        del model
-    return rows
+        steps[key] = train_step(model, batch)
+    return measure_interleaved(steps, reps)
 
 
 def main() -> None:
@@ -220,8 +213,12 @@ def main() -> None:
         pair = PAIRS[kind]
         print(f'\n{kind}: {pair["teacher"].split("/")[-1]} -> '
               f'{pair["student"].split("/")[-1]} at {pair["size"]}')
-        rows = run_pair(kind, args.reps, args.variants)
-        t = {name.split()[0]: r for name, r in rows}
+        t = run_pair(kind, args.reps, args.variants)
+        names = dict(a='student alone', b='teacher forward (inference)',
+                     **{key: VARIANTS[key][0] for key in args.variants})
+        for key, name in names.items():
+            print(f'  {key:<3}{name:<42}{t[key]["time"]:>8.3f} s'
+                  f'{t[key]["peak"]:>9.0f} MiB')
         limit = t['a']['time'] + t['b']['time']
         for key in args.variants:
             line = f'  {key:<3} / (a + b) = {t[key]["time"] / limit:.3f}'

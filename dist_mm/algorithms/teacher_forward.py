@@ -75,10 +75,12 @@ def _roi_head(teacher: nn.Module, feats, rois: Optional[Tensor]) -> List:
             'a two-stage teacher scores the student\'s sampled RoIs, but none '
             'were recorded: the student must be a two-stage detector too and '
             'run its RoI head first.')
-    if any(f.dtype == torch.bfloat16 for f in feats):
-        # mmcv's RoIAlign has no bfloat16 kernel (teacher_autocast): pool
-        # from float32 features, the head's layers still autocast
-        feats = tuple(f.float() for f in feats)
+    # mmcv's RoIAlign reads NCHW memory whatever the strides (channels_last
+    # input gives wrong values, silently) and has no bfloat16 kernel: pool
+    # from contiguous float32 maps; the head's layers still autocast
+    feats = tuple(f.to(torch.float32 if f.dtype == torch.bfloat16 else
+                       f.dtype, memory_format=torch.contiguous_format)
+                  for f in feats)
     roi_head = teacher.roi_head
     if hasattr(roi_head, 'num_stages'):  # cascade: the last stage scores
         return [roi_head._bbox_forward(roi_head.num_stages - 1, feats, rois)]
