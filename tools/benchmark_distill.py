@@ -27,6 +27,8 @@ Example::
 """
 import argparse
 import copy
+import subprocess
+import sys
 from typing import Callable, Dict, List
 
 import torch
@@ -206,29 +208,34 @@ def main() -> None:
                         choices=list(VARIANTS),
                         help='distillation variants to time besides a and b')
     args = parser.parse_args()
+    if len(args.pairs) > 1:  # one process per pair: a fresh allocator
+        for kind in args.pairs:
+            subprocess.run([sys.executable, __file__, '--reps',
+                            str(args.reps), '--pairs', kind, '--variants',
+                            *args.variants], check=True)
+        return
     DefaultScope.get_instance('benchmark_distill', scope_name='mmrazor')
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
-          f'CPU, batch of 2, medians of {args.reps} iterations')
-    for kind in args.pairs:
-        pair = PAIRS[kind]
-        print(f'\n{kind}: {pair["teacher"].split("/")[-1]} -> '
-              f'{pair["student"].split("/")[-1]} at {pair["size"]}')
-        t = run_pair(kind, args.reps, args.variants)
-        names = dict(a='student alone', b='teacher forward (inference)',
-                     **{key: VARIANTS[key][0] for key in args.variants})
-        for key, name in names.items():
-            print(f'  {key:<3}{name:<42}{t[key]["time"]:>8.3f} s'
-                  f'{t[key]["peak"]:>9.0f} MiB')
-        limit = t['a']['time'] + t['b']['time']
-        for key in args.variants:
-            line = f'  {key:<3} / (a + b) = {t[key]["time"] / limit:.3f}'
-            if 'c' in t:
-                line += (f'   {key:<3} / c = '
-                         f'{t[key]["time"] / t["c"]["time"]:.3f}   '
-                         f'peak {key:<3} / c = '
-                         f'{t[key]["peak"] / max(t["c"]["peak"], 1):.2f}')
-            print(line)
-
+          f'CPU, batch of 2, medians of {args.reps} rounds', flush=True)
+    kind = args.pairs[0]
+    pair = PAIRS[kind]
+    print(f'\n{kind}: {pair["teacher"].split("/")[-1]} -> '
+          f'{pair["student"].split("/")[-1]} at {pair["size"]}')
+    t = run_pair(kind, args.reps, args.variants)
+    names = dict(a='student alone', b='teacher forward (inference)',
+                 **{key: VARIANTS[key][0] for key in args.variants})
+    for key, name in names.items():
+        print(f'  {key:<3}{name:<42}{t[key]["time"]:>8.3f} s'
+              f'{t[key]["peak"]:>9.0f} MiB')
+    limit = t['a']['time'] + t['b']['time']
+    for key in args.variants:
+        line = f'  {key:<3} / (a + b) = {t[key]["time"] / limit:.3f}'
+        if 'c' in t:
+            line += (f'   {key:<3} / c = '
+                     f'{t[key]["time"] / t["c"]["time"]:.3f}   '
+                     f'peak {key:<3} / c = '
+                     f'{t[key]["peak"] / max(t["c"]["peak"], 1):.2f}')
+        print(line, flush=True)
 
 if __name__ == '__main__':
     main()

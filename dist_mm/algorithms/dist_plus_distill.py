@@ -52,8 +52,8 @@ class DISTPlusDistill(SingleTeacherDistill):
 
     * the teacher runs forward-only (no losses, no label assignment, only
       the parts that lead to recorded modules, :func:`teacher_forward`)
-      before the student, under ``no_grad`` unless parts of it are
-      acclimated;
+      before the student (after it for two-stage teachers), under
+      ``no_grad`` unless parts of it are acclimated;
     * a two-stage teacher scores exactly the student's sampled RoIs;
     * the whole teacher stays in eval mode (dropout and drop-path too);
     * the teacher checkpoint is loaded strictly, teacher and student must
@@ -104,8 +104,9 @@ class DISTPlusDistill(SingleTeacherDistill):
                              'of the teacher; teacher_trainable is not '
                              'supported.')
         if distiller.get('distill_deliveries'):
-            raise ValueError('DISTPlusDistill runs the student before the '
-                             'teacher; distill_deliveries are not supported.')
+            raise ValueError('DISTPlusDistill runs the teacher forward-only, '
+                             'without the loss pass distill_deliveries take '
+                             'their outputs from; they are not supported.')
         check_distiller_config(distiller)
         # Build both models first so that recorders are checked before
         # MMRazor attaches them (it only asserts, without names to pick).
