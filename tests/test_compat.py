@@ -150,3 +150,33 @@ def test_checkpoint_with_arbitrary_object_is_refused(tmp_path):
                        match=r'Refusing to load checkpoint.*'
                        r'test_compat\.Arbitrary.*add_safe_globals'):
         load_checkpoint(model, str(path))
+
+
+CPU_LAUNCH = """
+import os, sys
+import torch
+if {fixed}:
+    import dist_mm
+from mmengine.dist import init_dist, get_world_size
+from mmengine.model import MMDistributedDataParallel
+os.environ.update(RANK='0', LOCAL_RANK='0', WORLD_SIZE='1',
+                  MASTER_ADDR='127.0.0.1', MASTER_PORT=sys.argv[1])
+init_dist('pytorch', backend='nccl')  # what the configs' env_cfg asks for
+ddp = MMDistributedDataParallel(module=torch.nn.Linear(2, 2), device_ids=[0])
+print('world', get_world_size(), type(ddp).__name__)
+"""
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only fix')
+def test_cpu_launcher_needs_the_fix_and_works_with_it():
+    from tests.test_distributed import free_port
+    plain = subprocess.run(
+        [PY, '-c', CPU_LAUNCH.format(fixed=False), str(free_port())],
+        capture_output=True, text=True, env=ENV, timeout=300)
+    assert plain.returncode != 0
+    assert '_cuda_setDevice' in plain.stderr
+    fixed = subprocess.run(
+        [PY, '-c', CPU_LAUNCH.format(fixed=True), str(free_port())],
+        capture_output=True, text=True, env=ENV, timeout=300)
+    assert fixed.returncode == 0, fixed.stderr[-2000:]
+    assert 'world 1 MMDistributedDataParallel' in fixed.stdout
