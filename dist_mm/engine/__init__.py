@@ -1,4 +1,7 @@
-from .hooks import ParamSyncCheckHook, check_params_in_sync
+from .hooks import ParamSyncCheckHook, RNGStateHook, check_params_in_sync
 from .optim_wrappers import CPUAmpOptimWrapper
 
-__all__ = ['ParamSyncCheckHook', 'check_params_in_sync', 'CPUAmpOptimWrapper']
+__all__ = [
+    'ParamSyncCheckHook', 'RNGStateHook', 'check_params_in_sync',
+    'CPUAmpOptimWrapper'
+]
