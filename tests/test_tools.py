@@ -11,7 +11,6 @@ from mmengine.config import Config
 from mmengine.device import get_device
 from mmengine.runner import load_checkpoint
 
-from dist_mm.algorithms.dist_plus_distill import build_model
 from dist_mm.testing import DEMO_CONFIGS, prepare_demo_dir
 from mmrazor.registry import MODELS
 

@@ -17,9 +17,10 @@ All models are built first and timed round-robin (one iteration of each
 per round, so that the machine's speed drifts hit all alike); peak memory
 is measured afterwards with glibc serving large blocks by ``mmap``, so that
 resident memory follows live tensors. It prints medians over ``--reps``
-rounds and the ratios d / (a + b) (the physical limit is 1.0) and d / c, for a detection pair (Faster R-CNN R-101 ->
-R-50) and a segmentation pair (PSPNet R-101-D8 -> R-18-D8) at resolutions
-scaled to fit a CPU.
+rounds and the ratios d / (a + b) (the physical limit is 1.0) and d / c,
+for a detection pair (Faster R-CNN R-101 -> R-50) and a segmentation pair
+(PSPNet R-101-D8 -> R-18-D8) at resolutions scaled to fit a CPU. Each pair
+runs in its own process (a fresh allocator).
 
 Example::
 
@@ -236,6 +237,7 @@ def main() -> None:
                      f'peak {key:<3} / c = '
                      f'{t[key]["peak"] / max(t["c"]["peak"], 1):.2f}')
         print(line, flush=True)
+
 
 if __name__ == '__main__':
     main()

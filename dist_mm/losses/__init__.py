@@ -9,6 +9,7 @@ from .logit_loss import DISTLogitLoss
 
 __all__ = [
     'DISTLogitLoss', 'DISTFeatureLoss', 'TeacherAcclimationLoss',
-    'pearson_distance', 'synced_pearson_distance', 'dist_relations', 'feature_relations',
+    'pearson_distance', 'synced_pearson_distance', 'dist_relations',
+    'feature_relations',
     'non_target_relation', 'valid_mask_from_labels', 'resize_labels'
 ]

@@ -171,19 +171,21 @@ def synced_pearson_distance(a: Tensor,
     dims = _as_dims(dim, a.ndim)
     w = torch.ones_like(a) if weight is None else weight.to(a.dtype) \
         .expand_as(a)
-    count, sum_a, sum_b = all_reduce(
-        torch.stack([w.sum(dims, keepdim=True), (a * w).sum(dims, keepdim=True),
-                     (b * w).sum(dims, keepdim=True)]))
-    mean_a, mean_b = sum_a / count.clamp_min(1.0), sum_b / count.clamp_min(1.0)
+
+    def summed(*terms: Tensor) -> Tensor:
+        return all_reduce(torch.stack([t.sum(dims, keepdim=True)
+                                       for t in terms]))
+
+    count, sum_a, sum_b = summed(w, a * w, b * w)
+    mean_a = sum_a / count.clamp_min(1.0)
+    mean_b = sum_b / count.clamp_min(1.0)
     a_c, b_c = (a - mean_a) * w, (b - mean_b) * w
-    sq_a, sq_b, cov = all_reduce(
-        torch.stack([(a_c * a_c).sum(dims, keepdim=True),
-                     (b_c * b_c).sum(dims, keepdim=True),
-                     (a_c * b_c).sum(dims, keepdim=True)]))
+    sq_a, sq_b, cov = summed(a_c * a_c, b_c * b_c, a_c * b_c)
     tiny = torch.finfo(sq_a.dtype).tiny
     norm_a, norm_b = sq_a.clamp_min(tiny).sqrt(), sq_b.clamp_min(tiny).sqrt()
     degenerate = (norm_a * norm_b <= eps) | \
-        _near_constant(sq_a, mean_a, count) | _near_constant(sq_b, mean_b, count)
+        _near_constant(sq_a, mean_a, count) | \
+        _near_constant(sq_b, mean_b, count)
     rho = torch.where(degenerate, torch.zeros_like(cov),
                       cov / (norm_a * norm_b + eps))
     return (1.0 - rho).squeeze(dims)
