@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import Dict, Optional
 
+from tests.helpers import free_port
+
 SLURM_BINARIES = ('munged', 'slurmctld', 'slurmd', 'srun', 'scontrol',
                   'sinfo')
 
@@ -48,12 +50,6 @@ NodeName={host} NodeAddr=127.0.0.1 CPUs=2 Gres=gpu:2 RealMemory=4000
 PartitionName=debug Nodes={host} Default=YES MaxTime=INFINITE State=UP \
 OverSubscribe=FORCE
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def _run(*cmd: str, env: Optional[Dict] = None, timeout: int = 30):
@@ -108,8 +104,8 @@ class LocalSlurm:
         host = socket.gethostname().split('.')[0]
         (self.root / 'slurm.conf').write_text(
             SLURM_CONF.format(host=host, root=self.root,
-                              ctld_port=_free_port(),
-                              slurmd_port=_free_port()))
+                              ctld_port=free_port(),
+                              slurmd_port=free_port()))
         conf = self.env['SLURM_CONF']
         subprocess.run(['slurmctld', '-f', conf], env=self.env, check=True)
         subprocess.run(['slurmd', '-f', conf], env=self.env, check=True)

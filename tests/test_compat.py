@@ -10,6 +10,7 @@ import torch
 
 import dist_mm  # noqa: F401  (applies the fixes)
 from dist_mm.compat import UnsafeCheckpointError, set_inplace_false
+from tests.helpers import free_port
 
 PY = sys.executable
 ENV = dict(os.environ, PYTHONWARNINGS='ignore')
@@ -169,7 +170,6 @@ print('world', get_world_size(), type(ddp).__name__)
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only fix')
 def test_cpu_launcher_needs_the_fix_and_works_with_it():
-    from tests.test_distributed import free_port
     plain = subprocess.run(
         [PY, '-c', CPU_LAUNCH.format(fixed=False), str(free_port())],
         capture_output=True, text=True, env=ENV, timeout=300)

@@ -10,8 +10,6 @@
 import math
 import os
 import os.path as osp
-import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -25,15 +23,10 @@ from dist_mm.engine import check_params_in_sync
 from dist_mm.losses import DISTLogitLoss
 from dist_mm.testing import prepare_demo_dir
 from tests import reference, slurm_cluster
+from tests.helpers import free_port, logged_losses
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 WORLD = 2
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def _init(rank: int, port: int) -> None:
@@ -106,15 +99,6 @@ def test_param_sync_check_names_the_parameters_that_drifted(tmp_path):
         got = torch.load(tmp_path / f'rank{rank}.pt')
         assert got['agree'] == {}
         assert got['differ'] == {1: ['1.weight']}
-
-
-LOSS = re.compile(r'(loss\w*|distill\.\w+): (\S+)')
-
-
-def logged_losses(log: str):
-    """All loss values of the ``Iter(train)`` lines of a log."""
-    lines = [line for line in log.splitlines() if 'Iter(train)' in line]
-    return [float(v) for line in lines for _, v in LOSS.findall(line)]
 
 
 @pytest.fixture(scope='module')

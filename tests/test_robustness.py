@@ -24,7 +24,7 @@ from mmengine.runner.checkpoint import save_checkpoint
 from dist_mm.algorithms.dist_plus_distill import build_model
 from dist_mm.compat.atomic_save import _FILE_MODE
 from dist_mm.testing import DEMO_CONFIGS, prepare_demo_dir
-from tests.test_distributed import logged_losses
+from tests.helpers import logged_losses
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TRAIN = osp.join(ROOT, 'tools', 'train.py')
