@@ -10,26 +10,40 @@ teacher) and measures the peak memory it adds for:
   same logit recorders (its teacher runs ``mode='loss'``),
 * (d) dist_mm's ``DISTPlusDistill`` with ``DISTLogitLoss`` on the same
   recorders, with its defaults; then (d1) without teacher truncation,
-  (d2) with the teacher under bf16 autocast, (d3) with the teacher in
-  channels_last, and (d+) the full DIST+ recipe (logits + features).
+  (d2) / (d4) with the teacher under bf16 / fp16 autocast, (d3) with the
+  teacher in channels_last, and (d+) the full DIST+ recipe (logits +
+  features);
+* (f) the teacher work d cannot skip: the truncated forward-only teacher
+  pass of d alone, in inference mode, on d's inputs (a two-stage teacher
+  scores the student's RoIs of d's last step). ``a + f`` is the floor of
+  d at the teacher's precision, and ``(a + f) / c`` the lowest d / c that
+  any algorithm running this teacher can reach; (fg) is f with the
+  teacher's feature extractor frozen into a TorchScript graph optimised for
+  inference (BatchNorm folded into convolutions, oneDNN weights packed
+  once), to show what fp32 graph optimisation would save. TorchScript is
+  deprecated in torch 2.x: this is measured, not offered as an option.
 
 All models are built first and timed round-robin (one iteration of each
 per round, so that the machine's speed drifts hit all alike); peak memory
-is measured afterwards with glibc serving large blocks by ``mmap``, so that
-resident memory follows live tensors. It prints medians over ``--reps``
-rounds and the ratios d / (a + b) (the physical limit is 1.0) and d / c,
-for a detection pair (Faster R-CNN R-101 -> R-50) and a segmentation pair
-(PSPNet R-101-D8 -> R-18-D8) at resolutions scaled to fit a CPU. Each pair
-runs in its own process (a fresh allocator).
+is measured in a second process (on CPU one started with glibc serving
+large blocks by ``mmap``, so that resident memory follows live tensors).
+It prints medians over ``--reps`` rounds and the ratios d / (a + b) (the
+physical limit is 1.0) and d / c, for a detection pair (Faster R-CNN
+R-101 -> R-50) and a segmentation pair (PSPNet R-101-D8 -> R-18-D8) at
+resolutions scaled to fit a CPU. Each pair runs in its own process. ``--device cuda`` runs it on a
+GPU (the detection pair needs mmcv built with CUDA ops).
 
 Example::
 
     python tools/benchmark_distill.py --reps 5
+    python tools/benchmark_distill.py --device cuda --variants c d d2 d4
 """
 import argparse
 import copy
+import json
 import subprocess
 import sys
+import warnings
 from typing import Callable, Dict, List
 
 import torch
@@ -37,7 +51,7 @@ import torch
 import dist_mm  # noqa: F401  (torch 2.x fixes before mmrazor)
 from dist_mm.algorithms import teacher_forward
 from dist_mm.algorithms.dist_plus_distill import build_model
-from dist_mm.utils import measure_interleaved
+from dist_mm.utils import exact_rss_env, measure_peaks, time_interleaved
 from mmengine.optim import OptimWrapper
 from mmengine.registry import DefaultScope
 from mmrazor.registry import MODELS
@@ -63,6 +77,8 @@ PAIRS = {
 
 
 def batch_for(kind: str, size, num_images: int = 2) -> Dict:
+    """A synthetic training batch of ``num_images`` at ``size`` (CPU
+    tensors; each model's data preprocessor moves them to its device)."""
     if kind == 'det':
         from dist_mm.testing import det_batch
         batch = det_batch(num_images, size=size[0], num_classes=80)
@@ -169,6 +185,19 @@ def teacher_only(model, batch) -> Callable[[], None]:
     return step
 
 
+def teacher_floor(model, batch) -> Callable[[], None]:
+    """(f): only the teacher pass of ``DISTPlusDistill`` ``model``, without
+    recorders or losses, in inference mode; a two-stage teacher scores the
+    student RoIs of ``model``'s last training step."""
+    data = model.data_preprocessor(copy.copy(batch), True)
+
+    def step():
+        with torch.inference_mode(), model._teacher_context():
+            teacher_forward(model.teacher, data['inputs'],
+                            model._student_rois, model._teacher_sources)
+    return step
+
+
 VARIANTS = {
     'c': ('MMRazor SingleTeacherDistill + DISTLoss', {}),
     'd': ('dist_mm DISTPlusDistill + DISTLogitLoss', {}),
@@ -176,28 +205,70 @@ VARIANTS = {
            dict(truncate_teacher=False)),
     'd2': ('d + teacher bf16 autocast', dict(teacher_autocast='bfloat16')),
     'd3': ('d + teacher channels_last', dict(teacher_channels_last=True)),
+    'd4': ('d + teacher fp16 autocast', dict(teacher_autocast='float16')),
     'd+': ('dist_mm DIST+ (logits + features)', dict(plus=True)),
 }
 
 
-def run_pair(kind: str, reps: int, variants: List[str]) -> Dict[str, Dict]:
-    """Build every model of the pair, then time them round-robin."""
+class _Features(torch.nn.Module):
+    """``teacher.extract_feat`` as a module, for tracing."""
+
+    def __init__(self, teacher: torch.nn.Module) -> None:
+        super().__init__()
+        self.teacher = teacher
+
+    def forward(self, inputs: torch.Tensor):
+        return self.teacher.extract_feat(inputs)
+
+
+def frozen_graph_floor(model, batch) -> Callable[[], None]:
+    """(fg): :func:`teacher_floor` with the teacher's feature extractor
+    frozen into an inference-optimised TorchScript graph (on a copy)."""
+    data = model.data_preprocessor(copy.copy(batch), True)
+    teacher = copy.deepcopy(model.teacher).eval()
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter('ignore')  # TorchScript's deprecation
+        traced = torch.jit.trace(_Features(teacher), data['inputs'],
+                                 check_trace=False)
+        teacher.extract_feat = torch.jit.optimize_for_inference(
+            torch.jit.freeze(traced.eval()))
+
+    def step():
+        with torch.inference_mode():
+            teacher_forward(teacher, data['inputs'], model._student_rois,
+                            model._teacher_sources)
+    return step
+
+
+# what d's teacher pass costs alone, built from the d model
+FLOORS = {'f': ("d's teacher pass alone (inference)", teacher_floor),
+          'fg': ('f, feature extractor as frozen TorchScript',
+                 frozen_graph_floor)}
+
+
+def build_steps(kind: str, variants: List[str],
+                device: str = 'cpu') -> Dict[str, Callable[[], None]]:
+    """Build every model of the pair: one step function per variant."""
     pair = PAIRS[kind]
     batch = batch_for(kind, pair['size'])
     torch.manual_seed(0)
     student = build_model(dict(cfg_path=pair['student'],
-                               override=pair['override']))
+                               override=pair['override'])).to(device)
     teacher = build_model(dict(cfg_path=pair['teacher'],
-                               override=pair['override']))
+                               override=pair['override'])).to(device)
     calibrate_bn(teacher, batch)
     steps = {'a': train_step(student, batch),
              'b': teacher_only(teacher, batch)}
     for key in variants:
         name, options = VARIANTS[key]
         model = MODELS.build(distill_cfg(pair, ours=key != 'c', **options))
+        model.to(device)
         calibrate_bn(model.teacher, batch)
         steps[key] = train_step(model, batch)
-    return measure_interleaved(steps, reps)
+        if key == 'd':  # after d in each round: d's last student RoIs
+            steps.update({name: floor(model, batch)
+                          for name, (_, floor) in FLOORS.items()})
+    return steps
 
 
 def main() -> None:
@@ -207,35 +278,76 @@ def main() -> None:
                         choices=sorted(PAIRS))
     parser.add_argument('--variants', nargs='+', default=list(VARIANTS),
                         choices=list(VARIANTS),
-                        help='distillation variants to time besides a and b')
+                        help='distillation variants to time besides a and b '
+                        '(with d, also f and fg: its teacher pass alone)')
+    parser.add_argument('--device', default='cpu',
+                        help="'cpu' or a CUDA device such as 'cuda'")
+    parser.add_argument('--peaks-only', action='store_true',
+                        help='internal: print the peaks of one pair as JSON')
     args = parser.parse_args()
+    if args.device.startswith('cuda') and not torch.cuda.is_available():
+        parser.error(f'--device {args.device}: torch '
+                     f'{torch.__version__} sees no CUDA device here.')
     if len(args.pairs) > 1:  # one process per pair: a fresh allocator
         for kind in args.pairs:
             subprocess.run([sys.executable, __file__, '--reps',
-                            str(args.reps), '--pairs', kind, '--variants',
-                            *args.variants], check=True)
+                            str(args.reps), '--pairs', kind, '--device',
+                            args.device, '--variants', *args.variants],
+                           check=True)
         return
     DefaultScope.get_instance('benchmark_distill', scope_name='mmrazor')
-    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
-          f'CPU, batch of 2, medians of {args.reps} rounds', flush=True)
     kind = args.pairs[0]
+    if args.peaks_only:
+        peaks = measure_peaks(build_steps(kind, args.variants, args.device),
+                              args.device)
+        print(json.dumps(peaks))
+        return
+    where = torch.cuda.get_device_name(args.device) \
+        if args.device.startswith('cuda') else \
+        f'CPU, {torch.get_num_threads()} threads'
+    print(f'torch {torch.__version__}, {where}, batch of 2, medians of '
+          f'{args.reps} rounds', flush=True)
     pair = PAIRS[kind]
     print(f'\n{kind}: {pair["teacher"].split("/")[-1]} -> '
-          f'{pair["student"].split("/")[-1]} at {pair["size"]}')
-    t = run_pair(kind, args.reps, args.variants)
+          f'{pair["student"].split("/")[-1]} at {pair["size"]}', flush=True)
+    times = time_interleaved(build_steps(kind, args.variants, args.device),
+                             args.reps, args.device)
+    peaks = subprocess.run(
+        [sys.executable, __file__, '--peaks-only', '--pairs', kind,
+         '--device', args.device, '--variants', *args.variants],
+        check=True, stdout=subprocess.PIPE, text=True,
+        env=exact_rss_env()).stdout.strip().splitlines()[-1]
+    peaks = json.loads(peaks)
+    report({key: dict(time=times[key], peak=peaks[key]) for key in times},
+           args.variants)
+
+
+def report(t: Dict[str, Dict], variants: List[str]) -> None:
+    """Print times, peaks and the ratios to the limit, to c and the floor."""
     names = dict(a='student alone', b='teacher forward (inference)',
-                 **{key: VARIANTS[key][0] for key in args.variants})
+                 **{key: VARIANTS[key][0] for key in variants})
+    names.update({key: FLOORS[key][0] for key in FLOORS if key in t})
     for key, name in names.items():
         print(f'  {key:<3}{name:<42}{t[key]["time"]:>8.3f} s'
               f'{t[key]["peak"]:>9.0f} MiB')
     limit = t['a']['time'] + t['b']['time']
-    for key in args.variants:
+    for key in variants:
         line = f'  {key:<3} / (a + b) = {t[key]["time"] / limit:.3f}'
         if 'c' in t:
             line += (f'   {key:<3} / c = '
                      f'{t[key]["time"] / t["c"]["time"]:.3f}   '
                      f'peak {key:<3} / c = '
                      f'{t[key]["peak"] / max(t["c"]["peak"], 1):.2f}')
+        print(line, flush=True)
+    for key in FLOORS:
+        if key not in t:
+            continue
+        floor = t['a']['time'] + t[key]['time']
+        line = f'  floor a + {key:<2} = {floor:.3f} s   d / (a + {key}) = ' \
+               f'{t["d"]["time"] / floor:.3f}'
+        if 'c' in t:
+            line += f'   lowest d / c: (a + {key}) / c = ' \
+                    f'{floor / t["c"]["time"]:.3f}'
         print(line, flush=True)
 
 
