@@ -1,6 +1,6 @@
 """What the teacher runs, when, and in which precision / memory format:
-truncation to the recorded modules, teacher-before-student order (after it
-for two-stage teachers), teacher autocast independent of the student,
+truncation to the recorded modules, teacher-before-student order (inside the
+student's pass for two-stage teachers), teacher autocast independent of the student,
 channels_last."""
 import copy
 
@@ -127,9 +127,17 @@ def test_teacher_runs_before_the_student_unless_it_scores_its_rois():
     order = calls_of(det, ['student.backbone', 'teacher.backbone',
                            'student.roi_head.bbox_head',
                            'teacher.roi_head.bbox_head'])
-    distill_losses(det, distill_cfgs.det_batch())
-    assert order == ['student.backbone', 'student.roi_head.bbox_head',
-                     'teacher.backbone', 'teacher.roi_head.bbox_head']
+    batch = distill_cfgs.det_batch()
+    distill_losses(det, batch)
+    # scored when the student is about to pool its sampled RoIs: the
+    # teacher's working set does not add to the student's RoI head
+    assert order == ['student.backbone', 'teacher.backbone',
+                     'teacher.roi_head.bbox_head', 'student.roi_head.bbox_head']
+    order.clear()
+    det.eval()
+    with torch.no_grad():  # no teacher when the student predicts
+        det(**det.data_preprocessor(batch, False), mode='predict')
+    assert order == ['student.backbone', 'student.roi_head.bbox_head']
 
 
 def test_teacher_autocast_is_independent_of_the_student():

@@ -52,8 +52,9 @@ class DISTPlusDistill(SingleTeacherDistill):
 
     * the teacher runs forward-only (no losses, no label assignment, only
       the parts that lead to recorded modules, :func:`teacher_forward`)
-      before the student (after it for two-stage teachers), under
-      ``no_grad`` unless parts of it are acclimated;
+      before the student (for two-stage teachers: when the student's RoI
+      head is about to pool its sampled RoIs), under ``no_grad`` unless
+      parts of it are acclimated;
     * a two-stage teacher scores exactly the student's sampled RoIs;
     * the whole teacher stays in eval mode (dropout and drop-path too);
     * the teacher checkpoint is loaded strictly, teacher and student must
@@ -145,17 +146,28 @@ class DISTPlusDistill(SingleTeacherDistill):
         if teacher_channels_last:
             self.teacher.to(memory_format=torch.channels_last)
         self._student_rois: Optional[Tensor] = None
+        self._teacher_inputs: Optional[Tensor] = None
+        self._teacher_pending = False
         if needs_student_rois(self.teacher):
             if not needs_student_rois(self.student):
                 raise ValueError('a two-stage teacher needs a two-stage '
                                  'student whose sampled RoIs it can score.')
             self.student.roi_head.bbox_roi_extractor.register_forward_pre_hook(
-                self._keep_student_rois)
+                self._teacher_scores_student_rois)
 
-    def _keep_student_rois(self, module, args) -> None:
-        """Forward pre-hook of the student's RoI extractor: ``(feats, rois)``.
+    def _teacher_scores_student_rois(self, module, args) -> None:
+        """Forward pre-hook of the student's RoI extractor ``(feats, rois)``:
+        in a training step, the teacher runs now, on the sampled RoIs.
+
+        The student's RoI head has not run yet, so the teacher's transient
+        working set adds to the student's graph without the RoI head's
+        activations, and no teacher feature map is held across the student's
+        pass: the step's peak stays that of the student alone.
         """
-        self._student_rois = args[1].detach()
+        if self._teacher_pending:  # loss(), first pooling (not the masks')
+            self._teacher_pending = False
+            self._student_rois = args[1].detach()
+            self._teacher_forward(self._teacher_inputs)
 
     def loss(self,
              batch_inputs: Tensor,
@@ -164,20 +176,23 @@ class DISTPlusDistill(SingleTeacherDistill):
 
         The teacher runs before the student, so that the peak memory is the
         larger of the two passes rather than their sum; a two-stage teacher
-        runs after the student, whose sampled RoIs it scores (holding the
-        teacher's FPN maps through the student's pass would cost more than
-        the teacher's no-grad working set on top of the student's graph).
+        runs inside the student's pass, when the student's RoI head is about
+        to pool the RoIs it sampled, which the teacher then scores (see
+        :meth:`_teacher_scores_student_rois`).
         """
         self._student_rois = None
-        teacher_first = not needs_student_rois(self.teacher)
-        if teacher_first:
+        two_stage = needs_student_rois(self.teacher)
+        if not two_stage:
             self._teacher_forward(batch_inputs)
+        self._teacher_inputs, self._teacher_pending = batch_inputs, two_stage
         with self.distiller.student_recorders, \
                 torch.set_grad_enabled(self.student_trainable and
                                        torch.is_grad_enabled()):
             student_losses = self.student(batch_inputs, data_samples,
                                           mode='loss')
-        if not teacher_first:
+        self._teacher_inputs = None
+        if self._teacher_pending:  # the student pooled no RoIs: it raises
+            self._teacher_pending = False
             self._teacher_forward(batch_inputs)
 
         losses = dict()
