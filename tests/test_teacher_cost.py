@@ -1,7 +1,7 @@
 """What the teacher runs, when, and in which precision / memory format:
-truncation to the recorded modules, teacher-before-student order (inside the
-student's pass for two-stage teachers), teacher autocast independent of the student,
-channels_last."""
+truncation to the recorded modules, teacher-before-student order (inside
+the student's pass for two-stage teachers), teacher autocast independent of
+the student, channels_last."""
 import copy
 
 import pytest
@@ -132,7 +132,8 @@ def test_teacher_runs_before_the_student_unless_it_scores_its_rois():
     # scored when the student is about to pool its sampled RoIs: the
     # teacher's working set does not add to the student's RoI head
     assert order == ['student.backbone', 'teacher.backbone',
-                     'teacher.roi_head.bbox_head', 'student.roi_head.bbox_head']
+                     'teacher.roi_head.bbox_head',
+                     'student.roi_head.bbox_head']
     order.clear()
     det.eval()
     with torch.no_grad():  # no teacher when the student predicts

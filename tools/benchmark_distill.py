@@ -30,8 +30,9 @@ large blocks by ``mmap``, so that resident memory follows live tensors).
 It prints medians over ``--reps`` rounds and the ratios d / (a + b) (the
 physical limit is 1.0) and d / c, for a detection pair (Faster R-CNN
 R-101 -> R-50) and a segmentation pair (PSPNet R-101-D8 -> R-18-D8) at
-resolutions scaled to fit a CPU. Each pair runs in its own process. ``--device cuda`` runs it on a
-GPU (the detection pair needs mmcv built with CUDA ops).
+resolutions scaled to fit a CPU. Each pair runs in its own process.
+``--device cuda`` runs it on a GPU (the detection pair needs mmcv built
+with CUDA ops).
 
 Example::
 
