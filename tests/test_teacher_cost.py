@@ -141,6 +141,23 @@ def test_teacher_runs_before_the_student_unless_it_scores_its_rois():
     assert order == ['student.backbone', 'student.roi_head.bbox_head']
 
 
+def test_failed_student_pass_leaves_no_teacher_pass_for_predict():
+    det = build(distill_cfgs.faster_rcnn())
+    batch = distill_cfgs.det_batch()
+
+    def fail(module, args, output):
+        raise RuntimeError('student failed')
+    handle = det.student.rpn_head.register_forward_hook(fail)
+    with pytest.raises(RuntimeError, match='student failed'):
+        distill_losses(det, batch)
+    handle.remove()
+    order = calls_of(det, ['teacher.backbone'])
+    det.eval()
+    with torch.no_grad():
+        det(**det.data_preprocessor(batch, False), mode='predict')
+    assert order == []
+
+
 def test_teacher_autocast_is_independent_of_the_student():
     batch = distill_cfgs.seg_batch()
     cfg = only(distill_cfgs.pspnet(), *SEG_LOGITS)

@@ -188,14 +188,13 @@ def teacher_only(model, batch) -> Callable[[], None]:
 
 def teacher_floor(model, batch) -> Callable[[], None]:
     """(f): only the teacher pass of ``DISTPlusDistill`` ``model``, without
-    recorders or losses, in inference mode; a two-stage teacher scores the
+    student or losses, in inference mode; a two-stage teacher scores the
     student RoIs of ``model``'s last training step."""
     data = model.data_preprocessor(copy.copy(batch), True)
 
     def step():
-        with torch.inference_mode(), model._teacher_context():
-            teacher_forward(model.teacher, data['inputs'],
-                            model._student_rois, model._teacher_sources)
+        with torch.inference_mode():
+            model._teacher_forward(data['inputs'])
     return step
 
 

@@ -146,8 +146,8 @@ class DISTPlusDistill(SingleTeacherDistill):
         if teacher_channels_last:
             self.teacher.to(memory_format=torch.channels_last)
         self._student_rois: Optional[Tensor] = None
+        # the batch a two-stage teacher still has to score, during loss()
         self._teacher_inputs: Optional[Tensor] = None
-        self._teacher_pending = False
         if needs_student_rois(self.teacher):
             if not needs_student_rois(self.student):
                 raise ValueError('a two-stage teacher needs a two-stage '
@@ -164,10 +164,10 @@ class DISTPlusDistill(SingleTeacherDistill):
         activations, and no teacher feature map is held across the student's
         pass: the step's peak stays that of the student alone.
         """
-        if self._teacher_pending:  # loss(), first pooling (not the masks')
-            self._teacher_pending = False
+        inputs, self._teacher_inputs = self._teacher_inputs, None
+        if inputs is not None:  # in loss(), first pooling (not the masks')
             self._student_rois = args[1].detach()
-            self._teacher_forward(self._teacher_inputs)
+            self._teacher_forward(inputs)
 
     def loss(self,
              batch_inputs: Tensor,
@@ -181,18 +181,21 @@ class DISTPlusDistill(SingleTeacherDistill):
         :meth:`_teacher_scores_student_rois`).
         """
         self._student_rois = None
-        two_stage = needs_student_rois(self.teacher)
-        if not two_stage:
+        if needs_student_rois(self.teacher):
+            self._teacher_inputs = batch_inputs  # for the RoI-extractor hook
+        else:
             self._teacher_forward(batch_inputs)
-        self._teacher_inputs, self._teacher_pending = batch_inputs, two_stage
-        with self.distiller.student_recorders, \
-                torch.set_grad_enabled(self.student_trainable and
-                                       torch.is_grad_enabled()):
-            student_losses = self.student(batch_inputs, data_samples,
-                                          mode='loss')
-        self._teacher_inputs = None
-        if self._teacher_pending:  # the student pooled no RoIs: it raises
-            self._teacher_pending = False
+        try:
+            with self.distiller.student_recorders, \
+                    torch.set_grad_enabled(self.student_trainable and
+                                           torch.is_grad_enabled()):
+                student_losses = self.student(batch_inputs, data_samples,
+                                              mode='loss')
+        finally:  # never left for a later predict() to find
+            unscored, self._teacher_inputs = self._teacher_inputs, None
+        if unscored is not None:
+            # the student pooled no RoIs: a teacher that reads its RoI head
+            # raises here, saying what to fix
             self._teacher_forward(batch_inputs)
 
         losses = dict()

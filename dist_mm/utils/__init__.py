@@ -5,6 +5,5 @@ from .config import check_data_roots, check_work_dir, load_tool_config
 
 __all__ = [
     'measure', 'time_interleaved', 'measure_peaks', 'exact_rss_env',
-    'load_tool_config',
-    'check_data_roots', 'check_work_dir'
+    'load_tool_config', 'check_data_roots', 'check_work_dir'
 ]
