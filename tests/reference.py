@@ -72,3 +72,40 @@ def acclimation_loss(lt, ls, target, ignore_index=255, act='softmax',
         e_t, e_s = pt[i, keep][None], ps[i, keep][None]
         dists.append(1 - pearson_rows(e_t, e_s)[0])
     return torch.stack(dists).mean()
+
+
+def acclimation_target_loss(lt, target, ignore_index=255, act='softmax',
+                            num_classes=None):
+    """Loop over instances: -log p[target] (softmax) or the summed binary
+    cross-entropy against the one-hot target (sigmoid, num_classes =
+    background); also the top-1 accuracy (sigmoid: foreground only)."""
+    mt = to_instances(lt, num_classes)
+    tgt = target.reshape(-1)
+    losses, hits = [], []
+    for i in range(mt.shape[0]):
+        t = int(tgt[i])
+        if t == ignore_index:
+            continue
+        row = mt[i]
+        if act == 'softmax':
+            losses.append(-torch.log(row.exp()[t] / row.exp().sum()))
+        else:
+            y = torch.zeros_like(row)
+            if t < row.numel():
+                y[t] = 1.0
+            p = row.sigmoid()
+            losses.append(-(y * p.log() + (1 - y) * (1 - p).log()).sum())
+        if act == 'softmax' or t < row.numel():
+            hits.append(float(int(row.argmax()) == t))
+    return torch.stack(losses).mean(), sum(hits) / len(hits)
+
+
+def bounded_pearson_grad(a, b, floor):
+    """Gradient of mean over rows of 1 - rho(a_i, b_i) w.r.t. ``a`` by plain
+    autograd, each row scaled by min(1, ||a_c|| / (floor * ||b_c||))."""
+    a = a.detach().clone().requires_grad_()
+    (1 - pearson_rows(a, b)).mean().backward()
+    a_c = a.detach() - a.detach().mean(1, keepdim=True)
+    b_c = b - b.mean(1, keepdim=True)
+    factor = (a_c.norm(dim=1) / (floor * b_c.norm(dim=1))).clamp(max=1.0)
+    return a.grad * factor[:, None]

@@ -66,6 +66,9 @@ def test_config_builds_with_local_teacher_checkpoint(path, teacher_ckpts):
         assert model.acclimated_params
         assert all(p.requires_grad == (n in model.acclimated_params)
                    for n, p in model.teacher.named_parameters())
+        # the acclimated teacher is evaluated at validation and guarded
+        assert cfg.val_cfg.type == 'mmrazor.SingleTeacherDistillValLoop'
+        assert [h.type for h in cfg.custom_hooks] == ['TeacherGuardHook']
     else:
         assert not any(p.requires_grad for p in model.teacher.parameters())
 

@@ -47,12 +47,14 @@ def _synced_intra_worker(rank: int, port: int, out: str) -> None:
     _init(rank, port)
     logits_s, logits_t, valid = _full_batch()
     part = slice(2 * rank, 2 * rank + 2)  # each rank holds 2 of 4 images
-    local_s = logits_s[part].clone().requires_grad_()
-    loss = DISTLogitLoss(inter_weight=0.0, sync_intra_class=True)
-    value = loss(local_s, logits_t[part], valid_mask=valid[part])
-    value.backward()
-    torch.save(dict(value=value.detach(), grad=local_s.grad),
-               osp.join(out, f'rank{rank}.pt'))
+    for name, scale, floor in (('', 1.0, 0.0), ('flat', 1e-3, 0.5)):
+        local_s = (logits_s[part] * scale).requires_grad_()
+        loss = DISTLogitLoss(inter_weight=0.0, sync_intra_class=True,
+                             spread_floor=floor)
+        value = loss(local_s, logits_t[part], valid_mask=valid[part])
+        value.backward()
+        torch.save(dict(value=value.detach(), grad=local_s.grad),
+                   osp.join(out, f'{name}rank{rank}.pt'))
     dist.destroy_process_group()
 
 
@@ -74,6 +76,20 @@ def test_synced_intra_class_equals_the_concatenated_batch(tmp_path):
         # DDP averages gradients over the ranks: local grad / WORLD
         torch.testing.assert_close(got['grad'] / WORLD,
                                    logits_s.grad[2 * rank:2 * rank + 2])
+    # a near-flat student: the synced path bounds the gradient exactly like
+    # the single-process kernel does on the concatenated batch
+    flat = (logits_s.detach() * 1e-3).requires_grad_()
+    bounded = DISTLogitLoss(inter_weight=0.0, spread_floor=0.5)
+    bounded(flat, logits_t, valid_mask=valid).backward()
+    bounded_grad = flat.grad.clone()
+    flat.grad = None
+    DISTLogitLoss(inter_weight=0.0, spread_floor=0.0)(
+        flat, logits_t, valid_mask=valid).backward()
+    assert bounded_grad.norm() < 0.1 * flat.grad.norm()  # bound is active
+    for rank in range(WORLD):
+        got = torch.load(tmp_path / f'flatrank{rank}.pt')
+        torch.testing.assert_close(got['grad'] / WORLD,
+                                   bounded_grad[2 * rank:2 * rank + 2])
 
 
 def _sync_check_worker(rank: int, port: int, out: str) -> None:

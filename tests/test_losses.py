@@ -157,8 +157,14 @@ def test_acclimation_loss_matches_loop_reference(shape):
     tshape = (shape[0], ) + shape[2:]
     target = torch.randint(0, shape[1], tshape)
     target.view(-1)[::3] = 255
-    got = TeacherAcclimationLoss()(lt, ls, target)
+    got = TeacherAcclimationLoss(target_weight=0.0)(lt, ls, target)
     torch.testing.assert_close(got, ref.acclimation_loss(lt, ls, target))
+    loss = TeacherAcclimationLoss(target_weight=0.3)
+    task, accuracy = ref.acclimation_target_loss(lt, target)
+    torch.testing.assert_close(loss(lt, ls, target),
+                               got + 0.3 * task.float())
+    torch.testing.assert_close(loss.last_terms['target'], task.float())
+    assert loss.last_teacher_accuracy.item() == pytest.approx(accuracy)
 
 
 def test_anchor_acclimation_matches_loop_reference():
@@ -166,10 +172,14 @@ def test_anchor_acclimation_matches_loop_reference():
     lt, ls = torch.randn(n, a * k, h, w), torch.randn(n, a * k, h, w)
     target = torch.randint(0, k + 1, (n, h * w * a))  # k = background
     target[0, :4] = k
-    loss = TeacherAcclimationLoss(activation='sigmoid', anchor_classes=k)
+    loss = TeacherAcclimationLoss(activation='sigmoid', anchor_classes=k,
+                                  target_weight=0.5)
     expected = ref.acclimation_loss(lt, ls, target, act='sigmoid',
                                     num_classes=k)
-    torch.testing.assert_close(loss(lt, ls, target), expected)
+    task, accuracy = ref.acclimation_target_loss(lt, target, act='sigmoid',
+                                                 num_classes=k)
+    torch.testing.assert_close(loss(lt, ls, target), expected + 0.5 * task)
+    assert loss.last_teacher_accuracy.item() == pytest.approx(accuracy)
     with pytest.raises(ValueError, match='anchor_classes=4 needs'):
         loss(lt, ls, target[:, :-1])
 
@@ -179,9 +189,53 @@ def test_acclimation_loss_resizes_label_maps_nearest():
     small = torch.randint(0, 5, (2, 4, 6))
     small[0, 0] = 255
     big = small.repeat_interleave(4, 1).repeat_interleave(4, 2)
-    loss = TeacherAcclimationLoss()
+    loss = TeacherAcclimationLoss(target_weight=0.0)
     torch.testing.assert_close(loss(lt, ls, big[:, None]),
                                loss(lt, ls, small))
+
+
+def test_acclimation_task_term_upsamples_logits_to_the_label_map():
+    """With a label map at a higher resolution, the task term is the
+    decode head's own loss: CE of bilinearly upsampled logits."""
+    lt, ls = torch.randn(2, 5, 4, 6), torch.randn(2, 5, 4, 6)
+    big = torch.randint(0, 5, (2, 16, 24))
+    big[0, :3] = 255
+    loss = TeacherAcclimationLoss(target_weight=1.0)
+    loss(lt, ls, big)
+    up = torch.nn.functional.interpolate(lt, (16, 24), mode='bilinear',
+                                         align_corners=False)
+    task, accuracy = ref.acclimation_target_loss(up, big)
+    torch.testing.assert_close(loss.last_terms['target'], task)
+    assert loss.last_teacher_accuracy.item() == pytest.approx(accuracy)
+
+
+def test_acclimation_target_term_hand_computed():
+    """Two RoIs, three classes: CE of the targets, accuracy 1/2."""
+    lt = torch.tensor([[2.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    target = torch.tensor([0, 2])
+    loss = TeacherAcclimationLoss(target_weight=1.0)
+    loss(lt, torch.zeros(2, 3), target)
+    ce0 = -math.log(math.exp(2) / (math.exp(2) + 2))
+    ce1 = -math.log(1 / (math.e + 2))
+    assert loss.last_terms['target'].item() == pytest.approx(
+        (ce0 + ce1) / 2, rel=1e-6)
+    assert loss.last_teacher_accuracy.item() == 0.5
+
+
+def test_acclimation_target_term_keeps_the_target_on_top():
+    """L_ta alone never sees the target column: its gradient leaves the
+    target logit's lead unchanged; the target term raises it."""
+    lt = torch.randn(64, 7, requires_grad=True)
+    ls, target = torch.randn(64, 7), torch.randint(0, 7, (64, ))
+
+    def target_margin_grad(weight):
+        lt.grad = None
+        TeacherAcclimationLoss(target_weight=weight)(lt, ls, target) \
+            .backward()
+        return lt.grad.gather(1, target[:, None])
+
+    assert target_margin_grad(0.0).abs().max() < 1e-6
+    assert (target_margin_grad(1.0) < 0).all()  # descent raises the target
 
 
 def test_acclimation_ignores_target_column():
@@ -192,7 +246,7 @@ def test_acclimation_ignores_target_column():
     target = torch.randint(0, 5, (6, ))
     ls2 = ls.clone()
     ls2[torch.arange(6), target] += 3.0
-    loss = TeacherAcclimationLoss()
+    loss = TeacherAcclimationLoss(target_weight=0.0)
     torch.testing.assert_close(loss(lt, ls, target), loss(lt, ls2, target))
     ls3 = ls.clone()
     ls3[torch.arange(6), (target + 1) % 5] += 3.0
@@ -354,3 +408,47 @@ def test_gt_labels_mask_ignored_pixels():
     valid = valid_mask_from_labels(labels, (8, 16))
     torch.testing.assert_close(DISTLogitLoss()(ls, lt, gt_labels=labels),
                                ref.dist_loss(ls, lt, valid=valid[:, 0]))
+
+
+@pytest.mark.parametrize('floor', [0.1, 0.5])
+def test_spread_floor_bounds_flat_rows_like_the_reference(floor):
+    """Rows of ``a`` flatter than ``floor`` times ``b`` get the exact
+    gradient scaled by ``||a_c|| / (floor ||b_c||)``; the others and the value
+    are exact."""
+    a = torch.randn(40, 6, dtype=torch.float64)
+    a[:20] *= 1e-3  # near-flat rows
+    b = torch.randn(40, 6, dtype=torch.float64)
+    x = a.clone().requires_grad_()
+    value = pearson_distance(x, b, 1, spread_floor=floor)
+    value.mean().backward()
+    torch.testing.assert_close(value, 1 - ref.pearson_rows(a, b))
+    expected = ref.bounded_pearson_grad(a, b, floor)
+    torch.testing.assert_close(x.grad, expected)
+    exact = ref.bounded_pearson_grad(a, b, 1e-30)
+    spread = (a - a.mean(1, keepdim=True)).norm(dim=1) >= \
+        floor * (b - b.mean(1, keepdim=True)).norm(dim=1)
+    assert spread[20:].sum() > 5 and not spread[:20].any()
+    torch.testing.assert_close(x.grad[spread], exact[spread])
+    # bounded: sqrt(1 - rho^2) / (floor ||b_c||) per row, over the 40 rows
+    b_norm = (b - b.mean(1, keepdim=True)).norm(dim=1)
+    assert (x.grad.norm(dim=1) <= 1 / (floor * b_norm * 40) + 1e-12).all()
+    assert (exact[:20].norm(dim=1) > 3 / (floor * b_norm[:20] * 40)).all()
+
+
+def test_spread_floor_hand_computed_bound():
+    """a = (e, 0, -e), b = (0, 1, -1): rho = 1/2, and the exact gradient has
+    norm sqrt(1 - rho^2) / ||a_c|| = sqrt(3) / 2 / (sqrt(2) e); with
+    ||a_c|| = sqrt(2) e below floor * ||b_c|| = floor * sqrt(2) it is
+    bounded to sqrt(3) / 2 / (floor * sqrt(2))."""
+    e, floor = 1e-2, 0.25
+    a = torch.tensor([[e, 0.0, -e]], dtype=torch.float64, requires_grad=True)
+    b = torch.tensor([[0.0, 1.0, -1.0]], dtype=torch.float64)
+    pearson_distance(a, b, 1).sum().backward()
+    exact = a.grad.norm().item()
+    assert exact == pytest.approx(math.sqrt(3) / 2 / (math.sqrt(2) * e),
+                                  rel=1e-5)
+    a.grad = None
+    pearson_distance(a, b, 1, spread_floor=floor).sum().backward()
+    assert a.grad.norm().item() == pytest.approx(
+        math.sqrt(3) / 2 / (floor * math.sqrt(2)), rel=1e-5)
+

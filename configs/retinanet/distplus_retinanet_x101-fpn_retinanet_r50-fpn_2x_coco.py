@@ -49,3 +49,12 @@ model = dict(
 
 optim_wrapper = dict(
     paramwise_cfg=dict(custom_keys={'teacher.': dict(lr_mult=1.0)}))
+
+# Each validation also evaluates the acclimated teacher as it stands (logged
+# as teacher.<metric>); save_best keeps using the student's metrics.
+val_cfg = dict(type='mmrazor.SingleTeacherDistillValLoop')
+# Stop if acclimation costs the teacher more than 5 points of accuracy on
+# the training batches (see TeacherGuardHook).
+custom_hooks = [
+    dict(type='TeacherGuardHook', max_drop=0.05, window=50, action='stop')
+]

@@ -65,7 +65,9 @@ class DISTPlusDistill(SingleTeacherDistill):
       give them their own learning rate with the optimizer's
       ``paramwise_cfg=dict(custom_keys={'teacher.': dict(lr_mult=...)})``;
     * the unweighted relation terms of each DIST loss (``inter``/``intra``,
-      ``channel``/``spatial``) are logged as ``rel.<loss>.<term>``.
+      ``channel``/``spatial``, ``nontarget``/``target``) are logged as
+      ``rel.<loss>.<term>``, and the acclimated teacher's accuracy on the
+      training batch as ``teacher.train_acc``.
 
     Args:
         distiller (dict): ``ConfigurableDistiller`` config.
@@ -207,6 +209,7 @@ class DISTPlusDistill(SingleTeacherDistill):
                            'distill'))
             if self.log_relation_terms:
                 losses.update(self._relation_terms())
+            losses.update(self._teacher_accuracy())
         return losses
 
     def _teacher_forward(self, batch_inputs: Tensor) -> None:
@@ -239,6 +242,19 @@ class DISTPlusDistill(SingleTeacherDistill):
             for term, value in getattr(loss, 'last_terms', {}).items():
                 terms[f'rel.{short}.{term}'] = value
         return terms
+
+    def _teacher_accuracy(self) -> Dict[str, Tensor]:
+        """``teacher.train_acc``: the teacher's top-1 accuracy on the
+        instances its acclimation losses saw this step (their mean), for the
+        logs and :class:`~dist_mm.engine.TeacherGuardHook`."""
+        values = [
+            loss.last_teacher_accuracy
+            for loss in self.distiller.distill_losses.values()
+            if getattr(loss, 'last_teacher_accuracy', None) is not None
+        ]
+        if not values:
+            return {}
+        return {'teacher.train_acc': torch.stack(values).mean()}
 
     def train(self, mode: bool = True) -> 'DISTPlusDistill':
         """Set the student's mode; the teacher always stays in eval mode."""

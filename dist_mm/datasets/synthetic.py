@@ -14,8 +14,15 @@ from typing import Dict, List, Tuple
 import numpy as np
 from PIL import Image, ImageDraw
 
-# Cityscapes train ids used by the synthetic street scenes.
-ROAD, BUILDING, VEGETATION, SKY, PERSON, CAR = 0, 2, 8, 10, 11, 13
+# Cityscapes train ids used by the synthetic scenes.
+ROAD, BUILDING, TRAFFIC_SIGN, VEGETATION, SKY, PERSON, CAR, BICYCLE = \
+    0, 2, 7, 8, 10, 11, 13, 18
+# The 'shapes' scene: four shape classes on a textured road (5 of 19 ids).
+SHAPE_CLASSES = {'square': CAR, 'disc': PERSON, 'triangle': TRAFFIC_SIGN,
+                 'cross': BICYCLE}
+# texture tells two pairs of classes apart, shape the classes of a pair
+SHAPE_TEXTURES = {'square': 'checks', 'disc': 'stripes',
+                  'triangle': 'stripes', 'cross': 'checks'}
 COCO_CLASSES = ('square', 'disc', 'triangle')
 
 
@@ -50,6 +57,10 @@ def _draw_shape(canvas: np.ndarray, shape: str,
     draw = ImageDraw.Draw(single)
     if shape == 'square':
         draw.rectangle(_polygon(shape, x0, y0, size), fill=1)
+    elif shape == 'cross':
+        bar = size / 3
+        draw.rectangle([x0 + bar, y0, x0 + 2 * bar, y0 + size], fill=1)
+        draw.rectangle([x0, y0 + bar, x0 + size, y0 + 2 * bar], fill=1)
     elif shape == 'disc':
         draw.ellipse(_polygon(shape, x0, y0, size), fill=1)
     else:
@@ -163,17 +174,48 @@ def _street_scene(rng: np.random.Generator, h: int,
     return _to_uint8(image, rng, 10.0), label
 
 
+def _shapes_scene(rng: np.random.Generator, h: int,
+                  w: int) -> Tuple[np.ndarray, np.ndarray]:
+    """One image of 1-4 shapes (classes drawn uniformly, random sizes,
+    positions, colours and textures) on a speckled road, and its label map.
+    Only the shape tells the class; 14 of the 19 classes never occur."""
+    image = _texture(rng, h, w, 'speckle', rng.uniform(40, 220, 3))
+    label = np.full((h, w), ROAD, dtype=np.uint8)
+    names = list(SHAPE_CLASSES)
+    for _ in range(int(rng.integers(1, 5))):
+        shape = names[int(rng.integers(len(names)))]
+        s = float(rng.uniform(h * 0.3, h * 0.6))
+        x0 = float(rng.uniform(0, w - s - 1))
+        y0 = float(rng.uniform(0, h - s - 1))
+        texture = _texture(rng, h, w, SHAPE_TEXTURES[shape],
+                           rng.uniform(0, 255, 3))
+        inside = _draw_shape(image, shape, (x0, y0, s), texture)
+        label[inside] = SHAPE_CLASSES[shape]
+    return _to_uint8(image, rng, 10.0), label
+
+
+SCENES = {'streets': _street_scene, 'shapes': _shapes_scene}
+
+
 def make_cityscapes(root: str, num_train: int = 64, num_val: int = 16,
                     size: Tuple[int, int] = (128, 64), seed: int = 0,
-                    city: str = 'synthtown') -> Dict:
+                    city: str = 'synthtown', scene: str = 'streets') -> Dict:
     """Write ``root/leftImg8bit/{train,val}/<city>/*_leftImg8bit.png`` and
-    ``root/gtFine/{train,val}/<city>/*_gtFine_labelTrainIds.png`` street
-    scenes (road, sky, building, vegetation, car, person; 255 = unlabeled
-    pixels nowhere, so every pixel counts).
+    ``root/gtFine/{train,val}/<city>/*_gtFine_labelTrainIds.png`` scenes
+    (255 = unlabeled pixels nowhere, so every pixel counts).
+
+    ``scene='streets'``: road, sky, buildings and vegetation (told apart by
+    texture), cars and persons (told apart by shape). ``scene='shapes'``:
+    squares (car), discs (person), triangles (traffic sign) and crosses
+    (bicycle) at random positions on a textured road, so that 14 of the 19
+    Cityscapes classes are absent and no class has a fixed place.
 
     Returns:
         dict: number of images per split.
     """
+    if scene not in SCENES:
+        raise ValueError(f'scene must be one of {sorted(SCENES)}, got '
+                         f'{scene!r}')
     rng = np.random.default_rng(seed)
     w, h = size
     stats = {}
@@ -183,7 +225,7 @@ def make_cityscapes(root: str, num_train: int = 64, num_val: int = 16,
         os.makedirs(img_dir, exist_ok=True)
         os.makedirs(ann_dir, exist_ok=True)
         for i in range(count):
-            image, label = _street_scene(rng, h, w)
+            image, label = SCENES[scene](rng, h, w)
             stem = f'{city}_{i:06d}_000019'
             Image.fromarray(image).save(
                 osp.join(img_dir, f'{stem}_leftImg8bit.png'))

@@ -1,7 +1,9 @@
-from .hooks import ParamSyncCheckHook, RNGStateHook, check_params_in_sync
+from .hooks import (ParamSyncCheckHook, RNGStateHook, TeacherGuardHook,
+                    check_params_in_sync)
 from .optim_wrappers import CPUAmpOptimWrapper
 
 __all__ = [
-    'ParamSyncCheckHook', 'RNGStateHook', 'check_params_in_sync',
+    'ParamSyncCheckHook', 'RNGStateHook', 'TeacherGuardHook',
+    'check_params_in_sync',
     'CPUAmpOptimWrapper'
 ]

@@ -1,11 +1,14 @@
 """DIST+ teacher-acclimation loss (trains only the teacher's trainable part)."""
-from typing import Optional
+from typing import Optional, Tuple
 
+import torch.nn.functional as F
 from mmrazor.registry import MODELS
 from torch import Tensor, nn
 
 from .checks import check_pair
-from .functional import non_target_relation, resize_labels
+from .functional import non_target_relation, resize_labels, target_terms
+
+TARGET_WEIGHT = 1.0  # chosen from the demo measurements (README)
 
 
 @MODELS.register_module()
@@ -16,12 +19,34 @@ class TeacherAcclimationLoss(nn.Module):
     class probabilities with the target class left out. The student logits
     are detached, so only the teacher's trainable layers learn from it.
 
+    ``L_ta`` alone is scale-invariant and never sees the target column:
+    nothing in it keeps the target class on top, and an acclimated teacher
+    can lose its accuracy (measured: a demo teacher fell from 68 to 9 mIoU).
+    So the teacher's own task loss on the target (cross-entropy; with
+    ``'sigmoid'`` binary cross-entropy against the one-hot target) is added
+    with ``target_weight``, as a dist_mm default the paper does not state:
+    ``loss_weight * (L_ta + target_weight * L_task)``. Given a label map at
+    a higher resolution than dense logits, ``L_task`` is computed as the
+    teacher's decode head computes its loss (logits upsampled bilinearly to
+    the labels), ``L_ta`` at the logits' resolution (labels nearest-resized).
+    The accuracy is that of ``L_task``'s instances.
+
+    The unweighted terms of the last call are in ``last_terms``
+    (``nontarget``, ``target``), and the teacher's top-1 accuracy on the
+    instances it was given (foreground only with ``'sigmoid'``) in
+    ``last_teacher_accuracy`` (None when there were none).
+
     Args:
         tau (float): Temperature.
         loss_weight (float): Weight of the loss.
+        target_weight (float): Weight of the teacher's task loss; 0 gives the
+            paper's ``L_ta`` alone.
         activation (str): ``'softmax'`` or ``'sigmoid'``.
         ignore_index (int): Target value of instances to skip (e.g. 255 in
             segmentation label maps).
+        align_corners (bool): ``align_corners`` of the bilinear upsampling
+            of dense teacher logits to a label map of higher resolution for
+            the task loss (that of the teacher's decode head).
         anchor_classes (int, optional): K for sigmoid anchor heads with
             ``[N, A*K, H, W]`` logits; targets are then mmdet's per-anchor
             labels ``[N, H*W*A]`` (``AnchorHead.get_targets``, one level),
@@ -31,12 +56,16 @@ class TeacherAcclimationLoss(nn.Module):
     def __init__(self,
                  tau: float = 1.0,
                  loss_weight: float = 1.0,
+                 target_weight: float = TARGET_WEIGHT,
                  activation: str = 'softmax',
                  ignore_index: int = 255,
-                 anchor_classes: Optional[int] = None) -> None:
+                 anchor_classes: Optional[int] = None,
+                 align_corners: bool = False) -> None:
         super().__init__()
+        self.align_corners = align_corners
         self.tau = tau
         self.loss_weight = loss_weight
+        self.target_weight = target_weight
         self.activation = activation
         self.ignore_index = ignore_index
         self.anchor_classes = anchor_classes
@@ -53,10 +82,44 @@ class TeacherAcclimationLoss(nn.Module):
                 label map at another resolution (``[N, H', W']`` or
                 ``[N, 1, H', W']``), resized here with nearest interpolation.
         """
-        name = type(self).__name__
-        check_pair(preds_S, preds_T, name, class_dim=1)
+        check_pair(preds_S, preds_T, type(self).__name__, class_dim=1)
         if self.anchor_classes is not None:
-            return self._anchor_forward(preds_T, preds_S, target)
+            preds_T, preds_S, target = self._anchor_layout(
+                preds_T, preds_S, target)
+            class_dim = 2
+            task_logits, task_target = preds_T, target
+        else:
+            target, label_map = self._fit_target(preds_T, target)
+            class_dim = 1
+            task_logits, task_target = preds_T, target
+            if label_map is not None:
+                # as the teacher's decode head was trained: logits upsampled
+                # to the label map (nearest-downsampled labels at stride 8
+                # train it away from its own full-resolution predictions)
+                task_logits = F.interpolate(
+                    preds_T, label_map.shape[-2:], mode='bilinear',
+                    align_corners=self.align_corners)
+                task_target = label_map
+        nontarget = non_target_relation(preds_T, preds_S, target, class_dim,
+                                        self.tau, self.activation,
+                                        self.ignore_index)
+        task, accuracy = target_terms(task_logits, task_target, class_dim,
+                                      self.activation, self.ignore_index)
+        self.last_terms = dict(nontarget=nontarget.detach(),
+                               target=task.detach())
+        self.last_teacher_accuracy = accuracy
+        return self.loss_weight * (nontarget + self.target_weight * task)
+
+    def _fit_target(self, preds_T: Tensor,
+                    target: Tensor) -> Tuple[Tensor, Optional[Tensor]]:
+        """Check ``target`` against the logits.
+
+        Returns:
+            tuple: the targets at the logits' resolution (a label map
+            nearest-resized) and the label map at its own resolution when
+            it differs (else None).
+        """
+        name = type(self).__name__
         expected = preds_T.shape[:1] + preds_T.shape[2:]
         if preds_T.ndim == 4 and target.shape != expected:
             if target.ndim == 4 and target.shape[1] == 1:
@@ -66,18 +129,16 @@ class TeacherAcclimationLoss(nn.Module):
                     f'{name}: target {tuple(target.shape)} does not fit '
                     f'logits {tuple(preds_T.shape)}; expected a label map '
                     f'[N, H, W] with N={preds_T.shape[0]}.')
-            target = resize_labels(target, preds_T.shape[-2:])
-        elif target.shape != expected:
+            return resize_labels(target, preds_T.shape[-2:]), target
+        if target.shape != expected:
             raise ValueError(
                 f'{name}: target {tuple(target.shape)} does not fit logits '
                 f'{tuple(preds_T.shape)}; expected {tuple(expected)} (one '
                 'target per instance, e.g. the sampled RoIs\' labels).')
-        return self.loss_weight * non_target_relation(
-            preds_T, preds_S, target, 1, self.tau, self.activation,
-            self.ignore_index)
+        return target, None
 
-    def _anchor_forward(self, preds_T: Tensor, preds_S: Tensor,
-                        target: Tensor) -> Tensor:
+    def _anchor_layout(self, preds_T: Tensor, preds_S: Tensor,
+                       target: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
         """``[N, A*K, H, W]`` logits as ``[N, A, K, H, W]``, per-anchor
         targets ``[N, H*W*A]`` (mmdet's order) as ``[N, A, H, W]``."""
         k = self.anchor_classes
@@ -88,8 +149,6 @@ class TeacherAcclimationLoss(nn.Module):
                 f'{type(self).__name__}: anchor_classes={k} needs '
                 f'[N, A*K, H, W] logits and [N, H*W*A] targets, got logits '
                 f'{tuple(preds_T.shape)} and target {tuple(target.shape)}.')
-        target = target.reshape(n, h, w, a).permute(0, 3, 1, 2)
-        return self.loss_weight * non_target_relation(
-            preds_T.view(n, a, k, h, w), preds_S.view(n, a, k, h, w), target,
-            2, self.tau, self.activation, self.ignore_index)
+        return (preds_T.view(n, a, k, h, w), preds_S.view(n, a, k, h, w),
+                target.reshape(n, h, w, a).permute(0, 3, 1, 2))
 

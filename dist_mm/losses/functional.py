@@ -71,7 +71,8 @@ class PearsonDistance(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor, dims: Tuple[int, ...],
-                weight: Optional[Tensor], eps: float) -> Tensor:
+                weight: Optional[Tensor], eps: float,
+                spread_floor: float) -> Tensor:
         # Two full-size temporaries at a time: <a_c, b_c> is computed as
         # <a_c, b> - mean_b * sum(a_c), so b is centred only for its norm.
         a_c, mean_a, count = _centre(a, dims, weight)
@@ -94,7 +95,7 @@ class PearsonDistance(torch.autograd.Function):
             _near_constant(sq_a, mean_a, count) | \
             _near_constant(sq_b, mean_b, count)
         rho = (cov / denom).masked_fill_(degenerate, 0.0)
-        ctx.dims = dims
+        ctx.dims, ctx.spread_floor = dims, spread_floor
         ctx.save_for_backward(a, b, weight, mean_a, mean_b, norm_a, norm_b,
                               denom, rho, degenerate)
         return (1.0 - rho).squeeze(dims)
@@ -111,24 +112,46 @@ class PearsonDistance(torch.autograd.Function):
             degenerate, 0.0)
         tiny = torch.finfo(rho.dtype).tiny
 
-        def grad(x, y, mean_x, mean_y, norm_x, norm_y):
+        def grad(x, y, mean_x, mean_y, norm_x, norm_y, scale):
             coef = -rho * norm_y / norm_x.clamp_min(tiny) * scale
             g = torch.mul(y, scale).addcmul_(x, coef)
             g.sub_(scale * mean_y + coef * mean_x)
             return g if weight is None else g.mul_(weight)
 
-        grad_a = grad(a, b, mean_a, mean_b, norm_a, norm_b) if need_a \
-            else None
-        grad_b = grad(b, a, mean_b, mean_a, norm_b, norm_a) if need_b \
-            else None
-        return grad_a, grad_b, None, None, None
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = grad(a, b, mean_a, mean_b, norm_a, norm_b,
+                          scale * _spread_damping(norm_a, norm_b,
+                                                  ctx.spread_floor))
+        if need_b:
+            grad_b = grad(b, a, mean_b, mean_a, norm_b, norm_a, scale)
+        return grad_a, grad_b, None, None, None, None
+
+
+def _spread_damping(norm_a: Tensor, norm_b: Tensor,
+                    spread_floor: float) -> Union[Tensor, float]:
+    """Per-slice factor ``||a_c|| / max(||a_c||, floor * ||b_c||)`` for the
+    gradient of ``1 - rho(a, b)`` with respect to ``a``.
+
+    That gradient has norm ``sqrt(1 - rho^2) / ||a_c||``: it grows without
+    bound as ``a`` flattens. Scaled by this factor it is the gradient ``a``
+    would get if its spread were at least ``floor`` times that of ``b``
+    (bounded by ``1 / (floor * ||b_c||)``), in the same direction; slices
+    with ``||a_c|| >= floor * ||b_c||`` are untouched, and so are the loss
+    value and its minima. 1 when ``spread_floor`` is 0.
+    """
+    if spread_floor <= 0:
+        return 1.0
+    floor = (spread_floor * norm_b).clamp_min(torch.finfo(norm_a.dtype).tiny)
+    return norm_a / torch.maximum(norm_a, floor)
 
 
 def pearson_distance(a: Tensor,
                      b: Tensor,
                      dim: Dims,
                      weight: Optional[Tensor] = None,
-                     eps: float = EPS) -> Tensor:
+                     eps: float = EPS,
+                     spread_floor: float = 0.0) -> Tensor:
     """``1 - rho`` between ``a`` and ``b`` along ``dim`` (float32 inputs).
 
     Args:
@@ -137,20 +160,26 @@ def pearson_distance(a: Tensor,
         weight: Optional 0/1 tensor broadcastable to ``a``; entries with
             weight 0 are left out of the correlation.
         eps: Added to the product of the norms.
+        spread_floor: Bound the gradient with respect to ``a`` of slices
+            whose centred norm is below ``spread_floor`` times that of
+            ``b`` (see :func:`_spread_damping`); 0 leaves it exact. The
+            value is never changed.
 
     Returns:
         Tensor: ``1 - rho`` with ``dim`` reduced away.
     """
     if weight is not None:
         weight = weight.to(a.dtype)
-    return PearsonDistance.apply(a, b, _as_dims(dim, a.ndim), weight, eps)
+    return PearsonDistance.apply(a, b, _as_dims(dim, a.ndim), weight, eps,
+                                 spread_floor)
 
 
 def synced_pearson_distance(a: Tensor,
                             b: Tensor,
                             dim: Dims,
                             weight: Optional[Tensor] = None,
-                            eps: float = EPS) -> Tensor:
+                            eps: float = EPS,
+                            spread_floor: float = 0.0) -> Tensor:
     """``1 - rho`` along ``dim`` with the statistics of all processes.
 
     Like :func:`pearson_distance`, but the correlation is taken over the
@@ -166,7 +195,7 @@ def synced_pearson_distance(a: Tensor,
     import torch.distributed as dist
     if not (dist.is_available() and dist.is_initialized()) or \
             dist.get_world_size() == 1:
-        return pearson_distance(a, b, dim, weight, eps)
+        return pearson_distance(a, b, dim, weight, eps, spread_floor)
     from torch.distributed.nn.functional import all_reduce
     dims = _as_dims(dim, a.ndim)
     w = torch.ones_like(a) if weight is None else weight.to(a.dtype) \
@@ -188,6 +217,9 @@ def synced_pearson_distance(a: Tensor,
         _near_constant(sq_b, mean_b, count)
     rho = torch.where(degenerate, torch.zeros_like(cov),
                       cov / (norm_a * norm_b + eps))
+    if spread_floor > 0:  # same value, gradient scaled per slice
+        damp = _spread_damping(norm_a, norm_b, spread_floor).detach()
+        rho = damp * rho + (1.0 - damp) * rho.detach()
     return (1.0 - rho).squeeze(dims)
 
 
@@ -230,7 +262,8 @@ def dist_relations(logits_s: Tensor,
                    tau: float = 1.0,
                    activation: str = 'softmax',
                    valid: Optional[Tensor] = None,
-                   sync_intra: bool = False) -> Tuple[Tensor, Tensor]:
+                   sync_intra: bool = False,
+                   spread_floor: float = 0.0) -> Tuple[Tensor, Tensor]:
     """DIST inter-class and intra-class relation losses (each x tau^2).
 
     Every position of every dim except ``class_dim`` is an instance: for
@@ -247,6 +280,9 @@ def dist_relations(logits_s: Tensor,
             logits with ``class_dim`` of size 1 (e.g. ``[N, 1, H, W]``).
         sync_intra: Take the intra-class correlations over the instances of
             all processes (:func:`synced_pearson_distance`).
+        spread_floor: Bound the student's gradient where its probabilities
+            are flatter than ``spread_floor`` times the teacher's (see
+            :func:`pearson_distance`); 0 gives the exact gradient.
 
     Returns:
         tuple[Tensor, Tensor]: ``(L_inter, L_intra)``.
@@ -256,12 +292,14 @@ def dist_relations(logits_s: Tensor,
         y_s = class_probs(logits_s, class_dim, tau, activation)
         with torch.no_grad():
             y_t = class_probs(logits_t.detach(), class_dim, tau, activation)
-        inter = pearson_distance(y_s, y_t, class_dim)
+        inter = pearson_distance(y_s, y_t, class_dim,
+                                 spread_floor=spread_floor)
         inter = masked_mean(inter, None if valid is None else
                             valid.squeeze(class_dim))
         instance_dims = tuple(d for d in range(y_s.ndim) if d != class_dim)
         intra_fn = synced_pearson_distance if sync_intra else pearson_distance
-        intra = intra_fn(y_s, y_t, instance_dims, weight=valid).mean()
+        intra = intra_fn(y_s, y_t, instance_dims, weight=valid,
+                         spread_floor=spread_floor).mean()
     return tau**2 * inter, tau**2 * intra
 
 
@@ -334,6 +372,48 @@ def non_target_relation(logits_t: Tensor,
         non_target = 1.0 - target_column
         dist = pearson_distance(e_t, e_s, class_dim, weight=non_target)
         return tau**2 * masked_mean(dist, valid)
+
+
+def target_terms(logits: Tensor,
+                 target: Tensor,
+                 class_dim: int = 1,
+                 activation: str = 'softmax',
+                 ignore_index: int = 255) -> Tuple[Tensor, Optional[Tensor]]:
+    """The task loss that keeps the target class on top, and accuracy.
+
+    ``'softmax'``: cross-entropy of the target class. ``'sigmoid'``: binary
+    cross-entropy against the one-hot target (``num_classes`` = background:
+    all zeros), summed over classes. Both are averaged over the instances
+    whose target is not ``ignore_index``.
+
+    Returns:
+        tuple: the loss (float32, differentiable in ``logits``) and the
+        fraction of instances whose top class is the target (foreground
+        instances only with ``'sigmoid'``; None when there are none).
+    """
+    class_dim = class_dim % logits.ndim
+    num_classes = logits.shape[class_dim]
+    valid = target != ignore_index
+    index = torch.where(valid, target, torch.zeros_like(target)).long()
+    foreground = index < num_classes
+    index = index.clamp(max=num_classes - 1).unsqueeze(class_dim)
+    with full_precision(logits):
+        x = upcast(logits)
+        if activation == 'softmax':
+            loss = -x.log_softmax(class_dim).gather(class_dim, index)
+            loss = loss.squeeze(class_dim)
+            counted = valid
+        else:
+            onehot = torch.zeros_like(x).scatter_(
+                class_dim, index, foreground.unsqueeze(class_dim).to(x.dtype))
+            loss = F.binary_cross_entropy_with_logits(
+                x, onehot, reduction='none').sum(class_dim)
+            counted = valid & foreground
+        loss = masked_mean(loss, valid)
+        with torch.no_grad():
+            hits = (x.argmax(class_dim) == index.squeeze(class_dim))[counted]
+            accuracy = hits.float().mean() if hits.numel() else None
+    return loss, accuracy
 
 
 def resize_labels(labels: Tensor, size: Sequence[int]) -> Tensor:

@@ -5,6 +5,8 @@ from mmrazor.registry import MODELS
 from torch import Tensor, nn
 
 from .checks import check_mask, check_pair
+
+SPREAD_FLOOR = 0.0  # set from the flat-start measurements (README)
 from .functional import dist_relations, valid_mask_from_labels
 
 
@@ -36,6 +38,15 @@ class DISTLogitLoss(nn.Module):
             backward (``C`` classes): negligible bandwidth, but a
             synchronisation point, so every process must call the loss the
             same number of times per iteration.
+        spread_floor (float): Bound on the student's gradient from
+            near-flat probability slices. The gradient of ``1 - rho`` grows
+            like ``1 / ||y_s - mean||``, so a freshly initialised student
+            (nearly uniform softmax per pixel) gets steps far larger than its
+            task loss's, which can drive classes out of its predictions for
+            good. A slice flatter than ``spread_floor`` times the teacher's
+            gets the gradient it would have at that spread (same direction);
+            others, the loss value and its minima are unchanged. 0 gives the
+            exact gradient.
     """
 
     def __init__(self,
@@ -46,7 +57,8 @@ class DISTLogitLoss(nn.Module):
                  activation: str = 'softmax',
                  anchor_classes: Optional[int] = None,
                  ignore_index: int = 255,
-                 sync_intra_class: bool = False) -> None:
+                 sync_intra_class: bool = False,
+                 spread_floor: float = SPREAD_FLOOR) -> None:
         super().__init__()
         if activation not in ('softmax', 'sigmoid'):
             raise ValueError(f"activation must be 'softmax' or 'sigmoid', "
@@ -59,6 +71,7 @@ class DISTLogitLoss(nn.Module):
         self.anchor_classes = anchor_classes
         self.ignore_index = ignore_index
         self.sync_intra_class = sync_intra_class
+        self.spread_floor = spread_floor
 
     def _layout(self, preds: Tensor):
         """View anchor logits ``[N, A*K, H, W]`` as ``[N, A, K, H, W]``."""
@@ -88,7 +101,8 @@ class DISTLogitLoss(nn.Module):
             valid_mask = valid_mask.unsqueeze(1)
         inter, intra = dist_relations(preds_S, preds_T, class_dim, self.tau,
                                       self.activation, valid_mask,
-                                      self.sync_intra_class)
+                                      self.sync_intra_class,
+                                      self.spread_floor)
         return dict(inter=inter, intra=intra)
 
     def forward(self,
