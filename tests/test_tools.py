@@ -109,3 +109,23 @@ def test_train_and_test_accept_both_local_rank_spellings(flag, monkeypatch):
     monkeypatch.setattr(sys, 'argv',
                         ['test.py', config, 'ckpt.pth', flag, '1'])
     assert test.parse_args().local_rank == 1
+
+
+def test_demo_progress_shows_log_lines_not_the_config_dump(demo_run):
+    """tools/demo.py streams mmengine's progress lines of a real run, not
+    the config dump (which lists ``'mIoU',`` among the metrics)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'demo_tool', osp.join(ROOT, 'tools', 'demo.py'))
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    _, out = demo_run
+    lines = out.splitlines()
+    shown = [line for line in lines if demo.PROGRESS.search(line)]
+    assert any('Iter(train)' in line for line in shown)
+    # the DIST+ validation reports the teacher's metrics too
+    assert any('Iter(val)' in line and 'teacher.mIoU' in line
+               for line in shown)
+    dump = [line for line in lines
+            if 'mIoU' in line and ' - mmengine - ' not in line]
+    assert dump and not any(demo.PROGRESS.search(line) for line in dump)

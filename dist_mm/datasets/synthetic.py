@@ -20,18 +20,20 @@ ROAD, BUILDING, TRAFFIC_SIGN, VEGETATION, SKY, PERSON, CAR, BICYCLE = \
 # The 'shapes' scene: four shape classes on a textured road (5 of 19 ids).
 SHAPE_CLASSES = {'square': CAR, 'disc': PERSON, 'triangle': TRAFFIC_SIGN,
                  'cross': BICYCLE}
-# texture tells two pairs of classes apart, shape the classes of a pair
+# texture tells squares, discs and the rest apart, shape the rest
 SHAPE_TEXTURES = {'square': 'checks', 'disc': 'stripes',
-                  'triangle': 'stripes', 'cross': 'checks'}
+                  'triangle': 'plain', 'cross': 'plain'}
 COCO_CLASSES = ('square', 'disc', 'triangle')
 
 
 def _texture(rng: np.random.Generator, h: int, w: int, kind: str,
              color: np.ndarray) -> np.ndarray:
-    """An ``[h, w, 3]`` float image: stripes, checks or speckle."""
+    """An ``[h, w, 3]`` float image: stripes, checks, speckle or plain."""
     yy, xx = np.mgrid[0:h, 0:w]
     period = rng.integers(3, 7)
-    if kind == 'stripes':
+    if kind == 'plain':
+        pattern = np.ones((h, w))
+    elif kind == 'stripes':
         pattern = ((xx + yy) // period) % 2
     elif kind == 'checks':
         pattern = ((xx // period) + (yy // period)) % 2
