@@ -1,6 +1,7 @@
 """The synthetic datasets go through the real mmdet / mmseg datasets and
 metrics: pycocotools' COCO evaluation and mmseg's IoU metric."""
 import numpy as np
+import pytest
 import torch
 from mmdet.datasets import CocoDataset
 from mmdet.evaluation import CocoMetric
@@ -58,3 +59,26 @@ def test_cityscapes_layout_loads_and_iou_metric_runs(tmp_path):
         metric.process({}, [dict(pred_sem_seg=dict(data=gt[None]),
                                  gt_sem_seg=dict(data=gt[None]))])
     assert metric.evaluate(len(dataset))['mIoU'] == 100.0
+
+
+def test_shapes_scene_has_four_balanced_classes_at_random_places(tmp_path):
+    """The 'shapes' scene: road + 4 shape classes (5 of 19 ids), each class
+    in many images, and no class tied to a region of the image."""
+    make_cityscapes(str(tmp_path), num_train=40, num_val=1, scene='shapes')
+    dataset = CityscapesDataset(
+        data_root=str(tmp_path),
+        data_prefix=dict(img_path='leftImg8bit/train',
+                         seg_map_path='gtFine/train'),
+        pipeline=[dict(type='LoadImageFromFile'),
+                  dict(type='mmseg.LoadAnnotations')])
+    maps = np.stack([dataset[i]['gt_seg_map'] for i in range(len(dataset))])
+    assert set(np.unique(maps)) == {0, 7, 11, 13, 18}
+    for cls in (7, 11, 13, 18):
+        images_with = (maps == cls).any(axis=(1, 2)).sum()
+        assert 10 <= images_with <= 35, (cls, images_with)
+        ys, xs = np.nonzero((maps == cls).any(axis=0))
+        # found in both halves of the image, horizontally and vertically
+        assert xs.min() < 40 and xs.max() > 88 and ys.min() < 20 \
+            and ys.max() > 44, cls
+    with pytest.raises(ValueError, match="scene must be one of"):
+        make_cityscapes(str(tmp_path), 1, 1, scene='forest')
