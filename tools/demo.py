@@ -54,8 +54,11 @@ def run(cmd: List[str], log: str) -> None:
     """Run a tool, streaming its progress lines, logging all."""
     print('$', ' '.join(cmd), flush=True)
     with open(log, 'w') as f:
+        # unbuffered: python block-buffers a piped stdout, which held the
+        # progress lines back until the run ended
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
+                                stderr=subprocess.STDOUT, text=True,
+                                env=dict(os.environ, PYTHONUNBUFFERED='1'))
         for line in proc.stdout:
             f.write(line)
             if PROGRESS.search(line):
