@@ -1,6 +1,6 @@
 """DISTPlusDistill configs for the tiny real model pairs used in tests."""
-from dist_mm.testing import (det_batch, seg_batch, tiny_faster_rcnn,
-                             tiny_pspnet, tiny_retinanet)
+from dist_mm.testing import (NUM_CLASSES, det_batch, seg_batch,
+                             tiny_faster_rcnn, tiny_pspnet, tiny_retinanet)
 
 
 def rec(source, **kwargs):
@@ -44,13 +44,32 @@ def faster_rcnn(acclimate=True, **student):
                        loss_forward_mappings=maps))
 
 
-def retinanet():
+def retinanet(acclimate=False):
     """One recorder of ``retina_cls`` holds the 5 FPN levels' logits
-    (record_idx 0..4); one sigmoid DIST loss per level."""
+    (record_idx 0..4); one sigmoid DIST loss per level, and with
+    ``acclimate`` one anchor-aware acclimation loss per level (targets: the
+    student's per-anchor labels, as in the DIST+ RetinaNet config)."""
     recorders = dict(cls=rec('bbox_head.retina_cls'),
                      **{f'fpn{i}': rec(f'neck.fpn_convs.{i}.conv')
                         for i in range(3)})
+    student_recorders = dict(recorders)
     losses, maps = {}, {}
+    if acclimate:
+        student_recorders['anchor_targets'] = dict(
+            type='MethodOutputs',
+            source='mmdet.models.dense_heads.anchor_head.AnchorHead.'
+            'get_targets')
+        for i in range(5):
+            losses[f'loss_ta{i}'] = dict(
+                type='TeacherAcclimationLoss', activation='sigmoid',
+                anchor_classes=NUM_CLASSES)
+            maps[f'loss_ta{i}'] = dict(
+                preds_T=dict(from_student=False, recorder='cls',
+                             record_idx=i),
+                preds_S=dict(from_student=True, recorder='cls',
+                             record_idx=i),
+                target=dict(from_student=True, recorder='anchor_targets',
+                            data_idx=0, connector_idx=i))
     for i in range(5):
         losses[f'loss_cls{i}'] = dict(type='DISTLogitLoss',
                                       activation='sigmoid')
@@ -64,8 +83,9 @@ def retinanet():
         type='DISTPlusDistill',
         architecture=tiny_retinanet(width=8),
         teacher=tiny_retinanet(width=16),
+        acclimated_modules=['bbox_head.retina_cls'] if acclimate else [],
         distiller=dict(type='ConfigurableDistiller',
-                       student_recorders=recorders,
+                       student_recorders=student_recorders,
                        teacher_recorders=dict(recorders),
                        distill_losses=losses, loss_forward_mappings=maps))
 

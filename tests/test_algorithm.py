@@ -41,6 +41,27 @@ def with_teacher_ckpt(cfg, tmp_path):
     return dict(cfg, teacher_ckpt=str(path))
 
 
+def test_acclimation_of_every_head_logs_its_terms_and_teacher_accuracy(
+        tmp_path):
+    """RoI softmax (Faster R-CNN), per-anchor sigmoid (RetinaNet) and
+    per-pixel (PSPNet) acclimation: both terms and the teacher's accuracy
+    are logged, finite, and the accuracy is a fraction."""
+    cases = dict(faster_rcnn=(distill_cfgs.faster_rcnn(), 'ta'),
+                 retinanet=(distill_cfgs.retinanet(acclimate=True), 'ta0'),
+                 pspnet=(distill_cfgs.pspnet(), 'ta'))
+    for name, (cfg, loss) in cases.items():
+        work = tmp_path / name
+        runner = train_runner(with_teacher_ckpt(cfg, tmp_path),
+                              PAIRS[name][1](), work)
+        runner.train()
+        hub = runner.message_hub
+        for key in (f'rel.{loss}.nontarget', f'rel.{loss}.target'):
+            value = hub.get_scalar(f'train/{key}').current()
+            assert torch.isfinite(torch.tensor(value)), (name, key)
+        accuracy = hub.get_scalar('train/teacher.train_acc').current()
+        assert 0.0 <= accuracy <= 1.0, name
+
+
 @pytest.mark.parametrize('name', sorted(PAIRS))
 def test_pair_trains_through_runner(name, tmp_path):
     make_cfg, make_batch = PAIRS[name]

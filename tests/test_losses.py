@@ -451,4 +451,3 @@ def test_spread_floor_hand_computed_bound():
     pearson_distance(a, b, 1, spread_floor=floor).sum().backward()
     assert a.grad.norm().item() == pytest.approx(
         math.sqrt(3) / 2 / (floor * math.sqrt(2)), rel=1e-5)
-

@@ -137,8 +137,8 @@ PAPER_ONLY = dict(model=dict(distiller=dict(distill_losses=dict(
 
 def test_the_test_catches_the_acclimation_that_destroyed_the_teacher(
         trained_teacher):
-    runner, original = acclimate(trained_teacher, 'paper_only', custom_hooks=[],
-                                 **PAPER_ONLY)
+    runner, original = acclimate(trained_teacher, 'paper_only',
+                                 custom_hooks=[], **PAPER_ONLY)
     assert agreement(runner, original) < 0.9
 
 

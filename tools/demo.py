@@ -40,7 +40,8 @@ from typing import Dict, List, Optional
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DATA = 'data/synthetic_cityscapes'
 WORK = 'work_dirs/demo'
-TEACHER = ('teacher', 'pspnet-r50_teacher_demo.py', 'PSPNet R-50 (w16) teacher')
+TEACHER = ('teacher', 'pspnet-r50_teacher_demo.py',
+           'PSPNet R-50 (w16) teacher')
 STUDENTS = [  # name, config, what it is
     ('baseline', 'pspnet-r18_student_demo.py', 'PSPNet R-18 (w16) student'),
     ('dist', 'dist_pspnet_demo.py', 'student + DIST'),

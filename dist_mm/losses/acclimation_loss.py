@@ -151,4 +151,3 @@ class TeacherAcclimationLoss(nn.Module):
                 f'{tuple(preds_T.shape)} and target {tuple(target.shape)}.')
         return (preds_T.view(n, a, k, h, w), preds_S.view(n, a, k, h, w),
                 target.reshape(n, h, w, a).permute(0, 3, 1, 2))
-

@@ -5,9 +5,9 @@ from mmrazor.registry import MODELS
 from torch import Tensor, nn
 
 from .checks import check_mask, check_pair
+from .functional import dist_relations, valid_mask_from_labels
 
 SPREAD_FLOOR = 0.1  # flat start: DIST gradient ~ task gradient (README)
-from .functional import dist_relations, valid_mask_from_labels
 
 
 @MODELS.register_module()
