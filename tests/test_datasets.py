@@ -39,14 +39,19 @@ def test_coco_layout_loads_and_perfect_boxes_score_full_map(tmp_path):
     assert results['coco/bbox_mAP'] == 1.0
 
 
-def test_cityscapes_layout_loads_and_iou_metric_runs(tmp_path):
-    make_cityscapes(str(tmp_path), num_train=2, num_val=3)
-    dataset = CityscapesDataset(
-        data_root=str(tmp_path),
-        data_prefix=dict(img_path='leftImg8bit/val',
-                         seg_map_path='gtFine/val'),
+def cityscapes_split(root, split):
+    """mmseg's CityscapesDataset over one split of a synthetic dataset."""
+    return CityscapesDataset(
+        data_root=str(root),
+        data_prefix=dict(img_path=f'leftImg8bit/{split}',
+                         seg_map_path=f'gtFine/{split}'),
         pipeline=[dict(type='LoadImageFromFile'),
                   dict(type='mmseg.LoadAnnotations')])
+
+
+def test_cityscapes_layout_loads_and_iou_metric_runs(tmp_path):
+    make_cityscapes(str(tmp_path), num_train=2, num_val=3)
+    dataset = cityscapes_split(tmp_path, 'val')
     assert len(dataset) == 3
     sample = dataset[0]
     labels = np.unique(sample['gt_seg_map'])
@@ -65,12 +70,7 @@ def test_shapes_scene_has_four_balanced_classes_at_random_places(tmp_path):
     """The 'shapes' scene: road + 4 shape classes (5 of 19 ids), each class
     in many images, and no class tied to a region of the image."""
     make_cityscapes(str(tmp_path), num_train=40, num_val=1, scene='shapes')
-    dataset = CityscapesDataset(
-        data_root=str(tmp_path),
-        data_prefix=dict(img_path='leftImg8bit/train',
-                         seg_map_path='gtFine/train'),
-        pipeline=[dict(type='LoadImageFromFile'),
-                  dict(type='mmseg.LoadAnnotations')])
+    dataset = cityscapes_split(tmp_path, 'train')
     maps = np.stack([dataset[i]['gt_seg_map'] for i in range(len(dataset))])
     assert set(np.unique(maps)) == {0, 7, 11, 13, 18}
     for cls in (7, 11, 13, 18):
