@@ -139,8 +139,8 @@ class TeacherGuardHook(Hook):
     is more than ``max_drop`` below it, the hook warns (``action='warn'``,
     once per ``window`` iterations) or stops training with a message naming
     both figures and what to change (``action='stop'``). Under DDP the
-    accuracy is averaged over the ranks (one scalar all-reduce per
-    iteration), so every rank takes the same decision.
+    accuracy is averaged over the ranks that report one (an all-reduce of
+    two scalars per iteration), so every rank takes the same decision.
 
     Args:
         max_drop: Largest tolerated drop of the accuracy, as a fraction
@@ -175,12 +175,21 @@ class TeacherGuardHook(Hook):
                          batch_idx: int,
                          data_batch: Optional[dict] = None,
                          outputs: Optional[dict] = None) -> None:
-        if not outputs or self.KEY not in outputs:
-            return
-        accuracy = torch.as_tensor(outputs[self.KEY], dtype=torch.float64)
+        present = bool(outputs) and self.KEY in outputs
         if is_distributed():
-            all_reduce(accuracy, op='mean')
-        accuracy = float(accuracy)
+            # every rank reduces, also one whose batch had no instance to
+            # score (e.g. no foreground anchor), so that none waits forever
+            total = torch.tensor(
+                [float(outputs[self.KEY]) if present else 0.0,
+                 float(present)], dtype=torch.float64)
+            all_reduce(total)
+            if total[1] == 0:
+                return
+            accuracy = float(total[0] / total[1])
+        elif present:
+            accuracy = float(outputs[self.KEY])
+        else:
+            return
         if self.start is None:
             self._first.append(accuracy)
             if len(self._first) == self.window:
