@@ -119,10 +119,11 @@ def mean_std(values: List[float]) -> str:
     return f'{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}'
 
 
-def summary(scene: str, results: Dict, seeds: int) -> str:
+def summary(scene: str, results: Dict) -> str:
     """Markdown table of one scene: mean +- std over the seeds."""
     teacher = results['teacher'][0]['mIoU']
-    base = [r['mIoU'] for r in results['baseline']]
+    base = statistics.mean(r['mIoU'] for r in results['baseline'])
+    seeds = len(results['baseline'])
     lines = [
         f'Scene `{scene}` (synthetic Cityscapes val, mmseg IoUMetric, '
         f'{seeds} seed{"s" * (seeds > 1)}; teacher: seed 0)', '',
@@ -136,10 +137,9 @@ def summary(scene: str, results: Dict, seeds: int) -> str:
         miou = [r['mIoU'] for r in runs]
         gain = gap = end = ''
         if name != 'baseline':
-            gain = f'{statistics.mean(miou) - statistics.mean(base):+.2f}'
-            gap = (statistics.mean(miou) - statistics.mean(base)) / \
-                (teacher - statistics.mean(base))
-            gap = f'{100 * gap:.0f} %'
+            delta = statistics.mean(miou) - base
+            gain = f'{delta:+.2f}'
+            gap = f'{100 * delta / (teacher - base):.0f} %'
         ends = [r['teacher_mIoU'] for r in runs
                 if r['teacher_mIoU'] is not None]
         if ends:
@@ -174,9 +174,11 @@ def run_scene(scene: str, args: argparse.Namespace) -> Dict:
 
 
 def main(argv: Optional[List[str]] = None) -> None:
+    sys.path.insert(0, ROOT)
+    from dist_mm.datasets.synthetic import SCENES
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--scenes', nargs='+', default=['streets'],
-                        choices=['streets', 'shapes'])
+                        choices=sorted(SCENES))
     parser.add_argument('--seeds', type=int, default=1,
                         help='student runs per model (seeds 0..N-1)')
     parser.add_argument('--iters', type=int, default=0,
@@ -185,12 +187,11 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument('--num-train', type=int, default=256)
     parser.add_argument('--num-val', type=int, default=64)
     args = parser.parse_args(argv)
-    sys.path.insert(0, ROOT)
     os.makedirs(osp.join(ROOT, WORK), exist_ok=True)
     everything, tables = {}, []
     for scene in args.scenes:
         everything[scene] = run_scene(scene, args)
-        tables.append(summary(scene, everything[scene], args.seeds))
+        tables.append(summary(scene, everything[scene]))
         print('\n' + tables[-1] + '\n', flush=True)
     with open(osp.join(ROOT, WORK, 'results.json'), 'w') as f:
         json.dump(everything, f, indent=1)

@@ -179,8 +179,9 @@ def _street_scene(rng: np.random.Generator, h: int,
 def _shapes_scene(rng: np.random.Generator, h: int,
                   w: int) -> Tuple[np.ndarray, np.ndarray]:
     """One image of 1-4 shapes (classes drawn uniformly, random sizes,
-    positions, colours and textures) on a speckled road, and its label map.
-    Only the shape tells the class; 14 of the 19 classes never occur."""
+    positions and colours) on a speckled road, and its label map. Texture
+    tells squares, discs and the other two apart, shape triangles from
+    crosses; 14 of the 19 classes never occur."""
     image = _texture(rng, h, w, 'speckle', rng.uniform(40, 220, 3))
     label = np.full((h, w), ROAD, dtype=np.uint8)
     names = list(SHAPE_CLASSES)
@@ -209,7 +210,7 @@ def make_cityscapes(root: str, num_train: int = 64, num_val: int = 16,
     ``scene='streets'``: road, sky, buildings and vegetation (told apart by
     texture), cars and persons (told apart by shape). ``scene='shapes'``:
     squares (car), discs (person), triangles (traffic sign) and crosses
-    (bicycle) at random positions on a textured road, so that 14 of the 19
+    (bicycle) at random positions on a speckled road, so that 14 of the 19
     Cityscapes classes are absent and no class has a fixed place.
 
     Returns:

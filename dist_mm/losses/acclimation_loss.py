@@ -86,20 +86,19 @@ class TeacherAcclimationLoss(nn.Module):
         if self.anchor_classes is not None:
             preds_T, preds_S, target = self._anchor_layout(
                 preds_T, preds_S, target)
-            class_dim = 2
-            task_logits, task_target = preds_T, target
+            class_dim, label_map = 2, None
         else:
             target, label_map = self._fit_target(preds_T, target)
             class_dim = 1
-            task_logits, task_target = preds_T, target
-            if label_map is not None:
-                # as the teacher's decode head was trained: logits upsampled
-                # to the label map (nearest-downsampled labels at stride 8
-                # train it away from its own full-resolution predictions)
-                task_logits = F.interpolate(
-                    preds_T, label_map.shape[-2:], mode='bilinear',
-                    align_corners=self.align_corners)
-                task_target = label_map
+        task_logits, task_target = preds_T, target
+        if label_map is not None:
+            # as the teacher's decode head was trained: logits upsampled to
+            # the label map (nearest-downsampled labels at stride 8 train it
+            # away from its own full-resolution predictions)
+            task_logits = F.interpolate(
+                preds_T, label_map.shape[-2:], mode='bilinear',
+                align_corners=self.align_corners)
+            task_target = label_map
         nontarget = non_target_relation(preds_T, preds_S, target, class_dim,
                                         self.tau, self.activation,
                                         self.ignore_index)
