@@ -15,7 +15,8 @@ from dist_mm.algorithms.dist_plus_distill import build_model
 from mmrazor.registry import MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-ALL = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '*', '*.py'))
+# configs/_base_ and files starting with '_' hold shared names only
+ALL = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '[!_]*', '*.py'))
              if not osp.basename(p).startswith('_'))
 DEMO = [p for p in ALL if osp.basename(osp.dirname(p)) == 'demo']
 CONFIGS = [p for p in ALL if p not in DEMO]
@@ -46,6 +47,34 @@ def test_all_benchmark_configs_are_found():
         assert any(n.startswith(f'{family}/distplus_') for n in names), family
 
 
+@pytest.mark.parametrize('student', ['pspnet', 'deeplabv3'])
+@pytest.mark.parametrize('method', ['dist', 'distplus'])
+def test_paper_cityscapes_rows_use_deeplabv3_teacher_and_authors_schedule(
+        method, student):
+    """The paper's Cityscapes rows: DeepLabV3-R101 teacher for both
+    students, 8 GPUs x 2 images, lr 0.02, weight decay 5e-4, poly, 40k."""
+    name = (f'{method}_deeplabv3-r101-d8_{student}_r18-d8_8xb2-40k_'
+            'cityscapes-512x1024.py')
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', student, name))
+    plain = Config.fromfile(osp.join(
+        ROOT, 'configs', student, f'{method}_{student}_r101-d8_{student}_'
+        'r18-d8_4xb2-80k_cityscapes-512x1024.py'))
+    assert cfg.model.teacher.cfg_path == ('mmseg::deeplabv3/deeplabv3_r101-'
+                                          'd8_4xb2-80k_cityscapes-512x1024.py')
+    assert 'deeplabv3_r101-d8_512x1024' in cfg.model.teacher_ckpt
+    assert cfg.model.architecture == plain.model.architecture
+    assert cfg.model.distiller == plain.model.distiller
+    optimizer = cfg.optim_wrapper.optimizer
+    assert (optimizer.lr, optimizer.weight_decay) == (0.02, 5e-4)
+    # DIST+ keeps its acclimated teacher's lr_mult
+    assert cfg.optim_wrapper.get('paramwise_cfg') == \
+        plain.optim_wrapper.get('paramwise_cfg')
+    assert cfg.train_cfg.max_iters == 40000
+    assert [(s.type, s.end, s.power) for s in cfg.param_scheduler] == \
+        [('PolyLR', 40000, 0.9)]
+    assert cfg.train_dataloader.batch_size == 2  # x 8 GPUs
+
+
 @pytest.mark.parametrize('path', CONFIGS,
                          ids=[osp.relpath(p, ROOT) for p in CONFIGS])
 def test_config_builds_with_local_teacher_checkpoint(path, teacher_ckpts):
@@ -73,18 +102,27 @@ def test_config_builds_with_local_teacher_checkpoint(path, teacher_ckpts):
         assert not any(p.requires_grad for p in model.teacher.parameters())
 
 
-@pytest.mark.parametrize('path', DEMO, ids=[osp.relpath(p, ROOT) for p in DEMO])
+@pytest.mark.parametrize('path', DEMO,
+                         ids=[osp.relpath(p, ROOT) for p in DEMO])
 def test_demo_config_builds(path, teacher_ckpts):
     """Demo configs inherit the real ones; distillation demos get a local
-    teacher checkpoint, the teacher / baseline demos build plain models."""
+    teacher checkpoint, the teacher / baseline demos build plain models,
+    all CPU-sized and trained from scratch."""
     cfg = Config.fromfile(path)
     if cfg.model.get('type') == 'DISTPlusDistill':
-        assert cfg.model.teacher_ckpt == cfg.demo_teacher_ckpt
+        assert cfg.model.teacher_ckpt.startswith('work_dirs/demo/')
         cfg.model.teacher_ckpt = teacher_ckpts(cfg.model.teacher)
-        model = MODELS.build(cfg.model)
-        assert model.data_preprocessor.size == cfg.demo_image_size
+        model = MODELS.build(cfg.model).student
     else:
         model = MODELS.build(cfg.model)
+    if 'cityscapes' in cfg.demo_data_root:
         assert model.data_preprocessor.size == cfg.demo_image_size
+    else:
+        # mmdet's configs freeze the stem and BN statistics of a pretrained
+        # backbone; from scratch both must train
+        assert model.backbone.frozen_stages == -1
+        assert not model.backbone.norm_eval
+        head = getattr(model, 'bbox_head', None) or model.roi_head.bbox_head
+        assert head.num_classes == len(cfg.demo_classes)
     assert cfg.train_cfg.max_iters >= cfg.demo_iters
     assert cfg.train_dataloader.dataset.data_root == cfg.demo_data_root

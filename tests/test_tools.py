@@ -1,5 +1,7 @@
 """The user-facing tools run for real: mim train / mim test of a demo config,
 and the student converter (also through mim run)."""
+import glob
+import json
 import os
 import os.path as osp
 import subprocess
@@ -45,6 +47,26 @@ def test_mim_train_runs_the_packaged_train_script(demo_run):
     assert 'Iter(train) [3/3]' in out
     assert 'distill.loss_dist_feat' in out and 'mIoU' in out
     assert (cwd / 'wd' / 'iter_3.pth').exists()
+
+
+def test_demo_configs_log_relation_terms_and_teacher_metrics_to_tensorboard(
+        demo_run):
+    """The demo configs log to TensorBoard (installed by setup_env.sh): the
+    losses, the ``rel.*`` relation terms and the acclimated teacher's
+    ``teacher.*`` validation metrics."""
+    from tensorboard.backend.event_processing.event_accumulator import \
+        EventAccumulator
+    cwd, _ = demo_run
+    events = glob.glob(str(cwd / 'wd' / '*' / 'vis_data' / 'events.out.*'))
+    assert len(events) == 1
+    acc = EventAccumulator(events[0])
+    acc.Reload()
+    tags = set(acc.Tags()['scalars'])
+    for tag in ('loss', 'distill.loss_acclimation', 'rel.dist_decode.inter',
+                'rel.dist_feat.spatial', 'rel.acclimation.nontarget',
+                'teacher.train_acc', 'mIoU', 'teacher.mIoU'):
+        assert tag in tags, sorted(tags)
+    assert [e.step for e in acc.Scalars('loss')] == [1, 2, 3]
 
 
 def test_mim_test_evaluates_a_checkpoint(demo_run):
@@ -114,11 +136,7 @@ def test_train_and_test_accept_both_local_rank_spellings(flag, monkeypatch):
 def test_demo_progress_shows_log_lines_not_the_config_dump(demo_run):
     """tools/demo.py streams mmengine's progress lines of a real run, not
     the config dump (which lists ``'mIoU',`` among the metrics)."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'demo_tool', osp.join(ROOT, 'tools', 'demo.py'))
-    demo = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(demo)
+    demo = _load_tool('demo')
     _, out = demo_run
     lines = out.splitlines()
     shown = [line for line in lines if demo.PROGRESS.search(line)]
@@ -129,3 +147,113 @@ def test_demo_progress_shows_log_lines_not_the_config_dump(demo_run):
     dump = [line for line in lines
             if 'mIoU' in line and ' - mmengine - ' not in line]
     assert dump and not any(demo.PROGRESS.search(line) for line in dump)
+
+
+def test_demo_pairs_have_all_their_configs():
+    """Every pair of tools/demo.py has its teacher, baseline, DIST and DIST+
+    demo configs, and the distillation ones read the teacher checkpoint
+    where the demo puts it."""
+    demo = _load_tool('demo')
+    assert {p.task for p in demo.PAIRS.values()} == {'seg', 'det'}
+    for pair in demo.PAIRS.values():
+        for name, config in pair.configs().items():
+            cfg = Config.fromfile(osp.join(DEMO, config))
+            if name in ('dist', 'distplus'):
+                assert cfg.model.teacher_ckpt == pair.teacher_ckpt
+
+
+@pytest.mark.parametrize('pair', ['pspnet', 'retinanet', 'faster-rcnn'])
+def test_demo_ablation_switches_off_exactly_the_other_terms(pair):
+    """Each Table 12 row keeps its DIST+ terms and zeroes the others."""
+    demo = _load_tool('demo')
+    config = demo.PAIRS[pair].configs()['distplus']
+    for row, (_, keep) in demo.ABLATION.items():
+        cfg = Config.fromfile(osp.join(DEMO, config))
+        options = dict(o.split('=') for o in demo.ablation_options(config,
+                                                                   keep))
+        cfg.merge_from_dict({k: float(v) for k, v in options.items()})
+        losses = cfg.model.distiller.distill_losses.values()
+        on = set()
+        for loss in losses:
+            if loss.type == 'DISTFeatureLoss':
+                on |= {t for t in ('channel', 'spatial')
+                       if loss[f'{t}_weight'] > 0}
+            elif loss.type == 'TeacherAcclimationLoss' and \
+                    loss.loss_weight > 0:
+                on.add('acclimation')
+            elif loss.type == 'DISTLogitLoss':
+                assert loss.loss_weight > 0  # DIST stays on in every row
+        assert on == set(keep), row
+
+
+def test_demo_runs_every_pair_and_writes_tables_and_plot(tmp_path):
+    """tools/demo.py as a user runs it, all three pairs (segmentation and
+    detection) at 2 iterations: every run trains and tests, the tables,
+    results.json and the PNG plot are written outside the repository."""
+    proc = subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools', 'demo.py'), '--iters', '2',
+         '--num-train', '8', '--num-val', '4', '--cwd', str(tmp_path)],
+        text=True, capture_output=True, timeout=1200,
+        env=dict(os.environ, PYTHONWARNINGS='ignore'))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    work = tmp_path / 'work_dirs' / 'demo'
+    results = json.loads((work / 'results.json').read_text())
+    assert set(results) == {'pspnet/streets', 'retinanet/coco',
+                            'faster-rcnn/coco'}
+    for key, runs in results.items():
+        assert set(runs) == {'teacher', 'baseline', 'dist', 'distplus'}
+        for name, (run_, ) in runs.items():
+            assert 0 <= run_['metric'] <= 100
+            # validation curve: every iteration at this length (detectors
+            # this short may detect nothing: no metric, no point)
+            steps = [1, 2, 3, 4] if name == 'teacher' else [1, 2]
+            curve = [step for step, _ in run_['curve']]
+            assert curve == steps if key.startswith('pspnet') else \
+                set(curve) <= set(steps), key
+            # the acclimated teacher is evaluated in DIST+ runs only
+            if name != 'distplus':
+                assert run_['teacher_at_end'] is None
+            elif key.startswith('pspnet'):
+                assert run_['teacher_at_end'] is not None
+    table = (work / 'results.md').read_text()
+    assert 'RetinaNet, `coco`' in table and '| student + DIST+ |' in table
+    assert (work / 'results.png').read_bytes()[:4] == b'\x89PNG'
+    for data in ('synthetic_coco', 'synthetic_cityscapes'):
+        assert (tmp_path / 'data' / data).is_dir()
+
+
+def test_tools_read_package_configs_by_mmdet_path(tmp_path):
+    """``tools/test.py mmdet::...`` (how the config READMEs test a converted
+    student) loads the installed package's config."""
+    from dist_mm.utils import load_tool_config
+    cfg = load_tool_config('mmdet::faster_rcnn/faster-rcnn_r50_fpn_2x_coco.py',
+                           cfg_options={'train_cfg.max_epochs': 1})
+    assert cfg.model.type == 'FasterRCNN'
+    assert cfg.train_cfg.max_epochs == 1
+    assert cfg.work_dir == './work_dirs/faster-rcnn_r50_fpn_2x_coco'
+    with pytest.raises(FileNotFoundError):
+        load_tool_config(str(tmp_path / 'missing.py'))
+
+
+def test_collect_env_prints_the_stack_for_bug_reports():
+    """tools/collect_env.py names every package of the stack with the
+    installed version, and says how mmcv's ops were compiled."""
+    import mmcv
+    import mmdet
+    import mmrazor
+    import mmseg
+
+    import dist_mm
+    proc = subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools', 'collect_env.py')],
+        text=True, capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = dict(line.split(': ', 1) for line in proc.stdout.splitlines()
+                 if ': ' in line)
+    assert lines['PyTorch'] == torch.__version__
+    for name, module in (('MMCV', mmcv), ('MMDetection', mmdet),
+                         ('MMSegmentation', mmseg), ('MMRazor', mmrazor),
+                         ('dist_mm', dist_mm)):
+        assert lines[name] == module.__version__, name
+    # this stack is built with ops (tools/setup_env.sh); CPU-only here
+    assert lines['MMCV ops'].startswith('compiled, '), lines['MMCV ops']

@@ -1,28 +1,35 @@
-"""End-to-end DIST / DIST+ demo on CPU with synthetic Cityscapes data.
+"""End-to-end DIST / DIST+ demo on CPU with synthetic COCO / Cityscapes data.
 
 Runs what a user runs, through the package's configs, ``tools/train.py``,
-``tools/test.py`` and the mmengine Runner, for each scene:
+``tools/test.py`` and the mmengine Runner, for each pair (``--task``):
 
-1. writes a synthetic dataset in the exact Cityscapes layout
-   (``data/synthetic_cityscapes``: leftImg8bit / gtFine labelTrainIds);
-   ``streets``: road, sky, buildings, vegetation, cars, persons;
-   ``shapes``: four shape classes at random positions on a textured road,
-   14 of the 19 classes absent;
-2. trains the teacher (``configs/demo/pspnet-r50_teacher_demo.py``, seed 0);
-3. for each seed, trains the student baseline
-   (``configs/demo/pspnet-r18_student_demo.py``) and the student with DIST
-   and with DIST+ from that teacher (``configs/demo/{dist,distplus}_pspnet_
-   demo.py``, which inherit the real Cityscapes distillation configs);
-4. evaluates every model with mmseg's IoU metric, reads the acclimated
-   teacher's own mIoU at the end of each DIST+ run (its validation loop
-   evaluates the teacher too), and prints one table per scene: mean +- std
-   over the seeds.
+* ``seg``: PSPNet R-50 -> R-18 on synthetic Cityscapes-layout data
+  (``data/synthetic_cityscapes``: leftImg8bit / gtFine labelTrainIds), one
+  dataset per ``--scenes`` entry (``streets``: road, sky, buildings,
+  vegetation, cars, persons; ``shapes``: four shape classes at random
+  positions on a textured road, 14 of the 19 classes absent); mmseg's IoU
+  metric;
+* ``det``: RetinaNet and Faster R-CNN R-50 -> R-18 on synthetic COCO-layout
+  data (``data/synthetic_coco``: squares, discs and triangles);
+  pycocotools' COCO evaluation.
+
+For each pair it trains the teacher (seed 0; ``configs/demo/<pair>-r50_
+teacher_demo.py``), then for each seed the student baseline
+(``<pair>-r18_student_demo.py``) and the student with DIST and with DIST+
+from that teacher (``{dist,distplus}_<pair>_demo.py``, which inherit the
+real COCO / Cityscapes distillation configs), and with ``--ablation`` the
+paper's Table 12 rows (DIST+ with some of its terms switched off). Every
+model is tested on the val split; the acclimated teacher's own metric at
+the end of each DIST+ run is read from its validation loop. It writes
+``work_dirs/demo/results.{json,md}`` (mean +- std over the seeds) and
+``work_dirs/demo/results.png`` (bars with error bars, validation curves).
 
 Usage::
 
-    python tools/demo.py                                # streets, 1 seed
-    python tools/demo.py --scenes streets shapes --seeds 3   # README table
-    python tools/demo.py --iters 100                    # a quick smoke run
+    python tools/demo.py                                  # all pairs, 1 seed
+    python tools/demo.py --seeds 3 --scenes streets shapes  # README tables
+    python tools/demo.py --task seg --ablation            # + Table 12 rows
+    python tools/demo.py --iters 50                       # a smoke run
 """
 import argparse
 import glob
@@ -35,20 +42,52 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List, NamedTuple, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DATA = 'data/synthetic_cityscapes'
+CONFIGS = osp.join(ROOT, 'configs', 'demo')
 WORK = 'work_dirs/demo'
-TEACHER = ('teacher', 'pspnet-r50_teacher_demo.py',
-           'PSPNet R-50 (w16) teacher')
-STUDENTS = [  # name, config, what it is
-    ('baseline', 'pspnet-r18_student_demo.py', 'PSPNet R-18 (w16) student'),
-    ('dist', 'dist_pspnet_demo.py', 'student + DIST'),
-    ('distplus', 'distplus_pspnet_demo.py', 'student + DIST+'),
-]
 # mmengine's log lines worth showing (not the config dump)
 PROGRESS = re.compile(r' - mmengine - \w+ - (Iter|Epoch)\(|Error|Traceback')
+
+
+class Pair(NamedTuple):
+    """A teacher / student pair of the demo."""
+    task: str  # 'seg' or 'det'
+    config: str  # configs/demo/{<config>-r50_teacher,<config>-r18_student}
+    title: str  # of the models, e.g. 'PSPNet'
+    metric: str  # the tables' metric, a key of tools/test.py's metrics
+    teacher_ckpt: str  # where the distillation demo configs read it
+
+    def configs(self) -> Dict[str, str]:
+        """Demo config of each run, by run name."""
+        name = self.config.replace('_', '-')
+        return dict(teacher=f'{name}-r50_teacher_demo.py',
+                    baseline=f'{name}-r18_student_demo.py',
+                    dist=f'dist_{self.config}_demo.py',
+                    distplus=f'distplus_{self.config}_demo.py')
+
+
+PAIRS = {
+    'pspnet': Pair('seg', 'pspnet', 'PSPNet', 'mIoU',
+                   f'{WORK}/teacher.pth'),
+    'retinanet': Pair('det', 'retinanet', 'RetinaNet', 'coco/bbox_mAP',
+                      f'{WORK}/retinanet_teacher.pth'),
+    'faster-rcnn': Pair('det', 'faster-rcnn', 'Faster R-CNN',
+                        'coco/bbox_mAP', f'{WORK}/faster_rcnn_teacher.pth'),
+}
+SEG_DATA, DET_DATA = 'data/synthetic_cityscapes', 'data/synthetic_coco'
+WHAT = dict(teacher='R-50 (w16) teacher', baseline='R-18 (w16) student',
+            dist='student + DIST', distplus='student + DIST+')
+# the paper's Table 12 rows: which DIST+ terms stay on
+ABLATION = {
+    'dist': ('DIST', ()),
+    'cr': ('DIST + L_cr', ('channel', )),
+    'sr': ('DIST + L_sr', ('spatial', )),
+    'cr_sr': ('DIST + L_cr + L_sr', ('channel', 'spatial')),
+    'ta': ('DIST + L_ta', ('acclimation', )),
+    'distplus': ('DIST+ (all)', ('channel', 'spatial', 'acclimation')),
+}
 
 
 def run(cmd: List[str], log: str) -> None:
@@ -57,7 +96,7 @@ def run(cmd: List[str], log: str) -> None:
     with open(log, 'w') as f:
         # unbuffered: python block-buffers a piped stdout, which held the
         # progress lines back until the run ended
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE,
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True,
                                 env=dict(os.environ, PYTHONUNBUFFERED='1'))
         for line in proc.stdout:
@@ -79,38 +118,79 @@ def logged_scalars(work_dir: str) -> List[Dict]:
     return records
 
 
-def train_and_test(name: str, config: str, work_dir: str, iters: int,
-                   seed: int) -> Dict:
+def ablation_options(config: str, keep: tuple) -> List[str]:
+    """``--cfg-options`` switching off the DIST+ terms not in ``keep``."""
+    from mmengine.config import Config
+    losses = Config.fromfile(osp.join(CONFIGS, config)).model.distiller \
+        .distill_losses
+    options = []
+    for name, loss in losses.items():
+        prefix = f'model.distiller.distill_losses.{name}'
+        if loss.type == 'DISTFeatureLoss':
+            options += [f'{prefix}.{term}_weight=0'
+                        for term in ('channel', 'spatial')
+                        if term not in keep]
+        elif loss.type == 'TeacherAcclimationLoss' and \
+                'acclimation' not in keep:
+            # no gradient, and the teacher has no weight decay: it stays
+            options.append(f'{prefix}.loss_weight=0')
+    return options
+
+
+def train_and_test(pair: Pair, name: str, config: str, work_dir: str,
+                   iters: int, seed: int, options: List[str] = ()) -> Dict:
     """Train ``config`` into ``work_dir``, test its last checkpoint."""
-    shutil.rmtree(osp.join(ROOT, work_dir), ignore_errors=True)
-    os.makedirs(osp.join(ROOT, work_dir))
-    options = ['--cfg-options', f'randomness.seed={seed}']
+    from mmengine.config import Config
+    shutil.rmtree(work_dir, ignore_errors=True)
+    os.makedirs(work_dir)
+    path = osp.join(CONFIGS, config)
+    cfg = Config.fromfile(path)
+    total = cfg.train_cfg.max_iters
+    schedule = []
     if iters:
         total = iters * (2 if name == 'teacher' else 1)
-        options += [f'train_cfg.max_iters={total}',
-                    f'train_cfg.val_interval={total}',
-                    f'param_scheduler.0.end={total}',
+        # the last scheduler is the one that spans the run
+        last = len(cfg.param_scheduler) - 1
+        schedule = [f'train_cfg.max_iters={total}',
+                    f'param_scheduler.{last}.end={total}',
                     f'default_hooks.checkpoint.interval={total}']
-    config = osp.join('configs', 'demo', config)
+    # five points of the validation curve
+    schedule.append(f'train_cfg.val_interval={max(total // 5, 1)}')
+    tools = osp.join(ROOT, 'tools')
     start = time.time()
-    run([sys.executable, 'tools/train.py', config, '--work-dir', work_dir]
-        + options, osp.join(ROOT, work_dir, 'train.out'))
+    run([sys.executable, osp.join(tools, 'train.py'), path, '--work-dir',
+         work_dir, '--cfg-options', f'randomness.seed={seed}', *schedule,
+         *options], osp.join(work_dir, 'train.out'))
     wall = time.time() - start
-    with open(osp.join(ROOT, work_dir, 'last_checkpoint')) as f:
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
         ckpt = f.read().strip()
-    metrics_file = osp.join(ROOT, work_dir, 'metrics.json')
-    run([sys.executable, 'tools/test.py', config, ckpt, '--work-dir',
-         work_dir, '--dump-metrics', metrics_file],
-        osp.join(ROOT, work_dir, 'test.out'))
+    metrics_file = osp.join(work_dir, 'metrics.json')
+    run([sys.executable, osp.join(tools, 'test.py'), path, ckpt,
+         '--work-dir', work_dir, '--dump-metrics', metrics_file],
+        osp.join(work_dir, 'test.out'))
     with open(metrics_file) as f:
         metrics = json.load(f)
-    records = logged_scalars(osp.join(ROOT, work_dir))
+    records = logged_scalars(work_dir)
     times = [r['time'] for r in records if 'loss' in r and 'time' in r]
-    teacher = [r['teacher.mIoU'] for r in records if 'teacher.mIoU' in r]
-    return dict(mIoU=metrics['mIoU'], aAcc=metrics['aAcc'],
+    curve = [(r['step'], r[pair.metric]) for r in records
+             if pair.metric in r]
+    teacher = [r[f'teacher.{pair.metric}'] for r in records
+               if f'teacher.{pair.metric}' in r]
+    if pair.metric not in metrics:
+        # mmdet's CocoMetric returns nothing when nothing was detected
+        print(f'    no {pair.metric} in {metrics_file} (nothing detected): '
+              '0', flush=True)
+    return dict(metric=_percent(pair, metrics.get(pair.metric, 0.0)),
+                metrics=metrics, curve=curve,
+                teacher_at_end=_percent(pair, teacher[-1]) if teacher
+                else None,
                 sec_per_iter=statistics.median(times) if times else None,
-                teacher_mIoU=teacher[-1] if teacher else None,
                 wall=wall, checkpoint=ckpt)
+
+
+def _percent(pair: Pair, value: float) -> float:
+    """mmseg reports percentages, pycocotools fractions: tables use %."""
+    return round(value * (100 if pair.task == 'det' else 1), 2)
 
 
 def mean_std(values: List[float]) -> str:
@@ -119,57 +199,111 @@ def mean_std(values: List[float]) -> str:
     return f'{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}'
 
 
-def summary(scene: str, results: Dict) -> str:
-    """Markdown table of one scene: mean +- std over the seeds."""
-    teacher = results['teacher'][0]['mIoU']
-    base = statistics.mean(r['mIoU'] for r in results['baseline'])
-    seeds = len(results['baseline'])
+def summary(pair: Pair, data: str, results: Dict) -> str:
+    """Markdown table of one experiment: mean +- std over the seeds."""
+    teacher = results['teacher'][0]['metric']
+    base = [r['metric'] for r in results['baseline']]
+    seeds = len(base)
+    metric = pair.metric.split('/')[-1]
     lines = [
-        f'Scene `{scene}` (synthetic Cityscapes val, mmseg IoUMetric, '
-        f'{seeds} seed{"s" * (seeds > 1)}; teacher: seed 0)', '',
-        '| model | mIoU | vs baseline | gap recovered | teacher at end '
-        '| s/iter |', '|---|---|---|---|---|---|',
-        f'| {TEACHER[2]} | {teacher:.2f} | | | | '
-        f'{results["teacher"][0]["sec_per_iter"]:.3f} |'
+        f'{pair.title}, `{data}` (synthetic val, {metric}, {seeds} '
+        f'seed{"s" * (seeds > 1)}; teacher: seed 0)', '',
+        f'| model | {metric} | vs baseline | gap recovered | teacher at end '
+        '| s/iter |', '|---|---|---|---|---|---|'
     ]
-    for name, _, what in STUDENTS:
-        runs = results[name]
-        miou = [r['mIoU'] for r in runs]
+    for name, runs in results.items():
+        values = [r['metric'] for r in runs]
         gain = gap = end = ''
-        if name != 'baseline':
-            delta = statistics.mean(miou) - base
+        if name not in ('teacher', 'baseline'):
+            delta = statistics.mean(values) - statistics.mean(base)
             gain = f'{delta:+.2f}'
-            gap = f'{100 * delta / (teacher - base):.0f} %'
-        ends = [r['teacher_mIoU'] for r in runs
-                if r['teacher_mIoU'] is not None]
+            headroom = teacher - statistics.mean(base)
+            gap = f'{100 * delta / headroom:.0f} %' if headroom > 0 \
+                else 'n/a'  # the teacher is not better
+        ends = [r['teacher_at_end'] for r in runs
+                if r['teacher_at_end'] is not None]
         if ends:
             end = mean_std(ends)
         spi = statistics.median(r['sec_per_iter'] for r in runs)
-        lines.append(f'| {what} | {mean_std(miou)} | {gain} | {gap} | {end} '
-                     f'| {spi:.3f} |')
+        what = WHAT.get(name) or ABLATION[name][0]
+        if name in ('teacher', 'baseline'):
+            what = f'{pair.title} {what}'
+        lines.append(f'| {what} | {mean_std(values)} | {gain} | {gap} '
+                     f'| {end} | {spi:.3f} |')
     return '\n'.join(lines)
 
 
-def run_scene(scene: str, args: argparse.Namespace) -> Dict:
-    from dist_mm.datasets import make_cityscapes
-    print(f'== scene {scene}: synthetic Cityscapes-layout data in {DATA}',
-          flush=True)
-    shutil.rmtree(osp.join(ROOT, DATA), ignore_errors=True)
-    make_cityscapes(osp.join(ROOT, DATA), args.num_train, args.num_val,
-                    scene=scene)
-    work = osp.join(WORK, scene)
-    print(f'== {scene}: teacher', flush=True)
+def plot(everything: Dict, path: str) -> None:
+    """Bars (mean, std error bars) and validation curves, one row per
+    experiment."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    rows = list(everything.items())
+    fig, axes = plt.subplots(len(rows), 2, figsize=(11, 3.2 * len(rows)),
+                             squeeze=False)
+    for (key, results), (bars, curves) in zip(rows, axes):
+        pair = PAIRS[key.split('/')[0]]
+        names = list(results)
+        values = [[r['metric'] for r in results[n]] for n in names]
+        bars.bar(range(len(names)), [statistics.mean(v) for v in values],
+                 yerr=[statistics.stdev(v) if len(v) > 1 else 0
+                       for v in values], capsize=4,
+                 color=['#777777', '#bbbbbb'] + ['#4c72b0'] * len(names))
+        bars.set_xticks(range(len(names)), names, rotation=20, fontsize=8)
+        low = min(min(v) for v in values)
+        bars.set_ylim(max(0, low - 10), None)
+        bars.set_title(f'{key}: {pair.metric} (mean ± std)', fontsize=9)
+        for name in names:
+            for i, run_ in enumerate(results[name]):
+                if run_['curve']:
+                    steps, ys = zip(*run_['curve'])
+                    curves.plot(steps, [_percent(pair, y) for y in ys],
+                                color=f'C{names.index(name)}',
+                                label=name if i == 0 else None, alpha=0.8)
+        curves.set_xlabel('iteration', fontsize=8)
+        curves.set_title(f'{key}: validation {pair.metric}', fontsize=9)
+        curves.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+
+
+def make_data(pair: Pair, scene: str, args: argparse.Namespace) -> None:
+    from dist_mm.datasets import make_cityscapes, make_coco
+    root = SEG_DATA if pair.task == 'seg' else DET_DATA
+    shutil.rmtree(root, ignore_errors=True)
+    if pair.task == 'seg':
+        make_cityscapes(root, args.num_train, args.num_val, scene=scene)
+    else:
+        make_coco(root, args.num_train, args.num_val, size=(128, 128),
+                  object_size=(24, 64))
+
+
+def run_experiment(key: str, scene: str, args: argparse.Namespace) -> Dict:
+    """Teacher, then every student run of every seed, of one pair."""
+    pair = PAIRS[key]
+    print(f'== {key}, data `{scene}`', flush=True)
+    make_data(pair, scene, args)
+    work = osp.join(WORK, key, scene)
+    configs = pair.configs()
     results = {'teacher': [train_and_test(
-        'teacher', TEACHER[1], osp.join(work, 'teacher'), args.iters, 0)]}
-    # the demo configs read the teacher from here
+        pair, 'teacher', configs['teacher'], osp.join(work, 'teacher'),
+        args.iters, 0)]}
     shutil.copy(results['teacher'][0]['checkpoint'],
-                osp.join(ROOT, WORK, 'teacher.pth'))
+                pair.teacher_ckpt)
+    runs = [(name, configs[name], []) for name in ('baseline', 'dist',
+                                                   'distplus')]
+    if args.ablation:
+        runs += [(name, configs['distplus'],
+                  ablation_options(configs['distplus'], keep))
+                 for name, (_, keep) in ABLATION.items()
+                 if name not in ('dist', 'distplus')]
     for seed in range(args.seeds):
-        for name, config, _ in STUDENTS:
-            print(f'== {scene}: {name}, seed {seed}', flush=True)
+        for name, config, options in runs:
+            print(f'== {key}, {scene}: {name}, seed {seed}', flush=True)
             results.setdefault(name, []).append(train_and_test(
-                name, config, osp.join(work, f'{name}_seed{seed}'),
-                args.iters, seed))
+                pair, name, config, osp.join(work, f'{name}_seed{seed}'),
+                args.iters, seed, options))
     return results
 
 
@@ -177,28 +311,42 @@ def main(argv: Optional[List[str]] = None) -> None:
     sys.path.insert(0, ROOT)
     from dist_mm.datasets.synthetic import SCENES
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--task', choices=['seg', 'det', 'all'],
+                        default='all')
     parser.add_argument('--scenes', nargs='+', default=['streets'],
-                        choices=sorted(SCENES))
+                        choices=sorted(SCENES),
+                        help='segmentation datasets')
     parser.add_argument('--seeds', type=int, default=1,
                         help='student runs per model (seeds 0..N-1)')
+    parser.add_argument('--ablation', action='store_true',
+                        help="also the paper's Table 12 rows")
     parser.add_argument('--iters', type=int, default=0,
                         help='student iterations (teacher: twice as many); '
                         '0 keeps the configs\' schedule')
     parser.add_argument('--num-train', type=int, default=256)
     parser.add_argument('--num-val', type=int, default=64)
+    parser.add_argument('--cwd', default=ROOT,
+                        help='where data/ and work_dirs/ are written')
     args = parser.parse_args(argv)
-    os.makedirs(osp.join(ROOT, WORK), exist_ok=True)
+    os.chdir(args.cwd)
+    os.makedirs(WORK, exist_ok=True)
+    experiments = [(key, scene) for key, pair in PAIRS.items()
+                   if args.task in ('all', pair.task)
+                   for scene in (args.scenes if pair.task == 'seg'
+                                 else ['coco'])]
     everything, tables = {}, []
-    for scene in args.scenes:
-        everything[scene] = run_scene(scene, args)
-        tables.append(summary(scene, everything[scene]))
+    for key, scene in experiments:
+        results = run_experiment(key, scene, args)
+        everything[f'{key}/{scene}'] = results
+        tables.append(summary(PAIRS[key], scene, results))
         print('\n' + tables[-1] + '\n', flush=True)
-    with open(osp.join(ROOT, WORK, 'results.json'), 'w') as f:
+    with open(osp.join(WORK, 'results.json'), 'w') as f:
         json.dump(everything, f, indent=1)
-    with open(osp.join(ROOT, WORK, 'results.md'), 'w') as f:
+    with open(osp.join(WORK, 'results.md'), 'w') as f:
         f.write('\n\n'.join(tables) + '\n')
+    plot(everything, osp.join(WORK, 'results.png'))
     print('\n\n'.join(tables))
-    print(f'\nwritten: {WORK}/results.json, {WORK}/results.md')
+    print(f'\nwritten: {WORK}/results.json, results.md, results.png')
 
 
 if __name__ == '__main__':

@@ -9,7 +9,8 @@
 #      and CPU/CUDA flavour, ~/.cache/dist_mm/wheels/<key>/, so the ~15 min
 #      build happens once per machine; a CUDA machine (nvcc + a visible GPU or
 #      FORCE_CUDA=1) gets a CUDA build by the same command;
-#   4. installs mmdet, mmsegmentation, mmrazor, openmim and dist_mm (editable).
+#   4. installs mmdet, mmsegmentation, mmrazor, openmim, tensorboard and
+#      dist_mm (editable).
 #
 # Environment knobs: DIST_MM_VENV (default .venv), DIST_MM_TORCH (default
 # 2.13.0), DIST_MM_WHEELHOUSE (default ~/.cache/dist_mm/wheels), MAX_JOBS.
@@ -75,7 +76,7 @@ pip install -q addict packaging Pillow pyyaml yapf "opencv-python-headless<4.11"
 
 log "installing mmdet, mmsegmentation, mmrazor, openmim and dist_mm"
 pip install -q "mmdet==3.3.0" "mmsegmentation==1.2.2" "mmrazor==1.0.0" \
-  joblib ftfy regex pycocotools scipy pytest
+  joblib ftfy regex pycocotools scipy pytest tensorboard
 # openmim's dependency opendatalab pins setuptools 60 (too old for torch 2.x)
 # and is only used by `mim download --dataset`: install mim without it.
 pip install -q --no-deps "openmim==0.3.9"

@@ -4,7 +4,7 @@
 demo_data_root = 'data/synthetic_cityscapes'
 demo_work_root = 'work_dirs/demo'
 demo_teacher_ckpt = 'work_dirs/demo/teacher.pth'
-demo_iters = 600
+demo_iters = 1000
 demo_image_size = (64, 128)  # (h, w) of the synthetic images
 
 demo_bn = dict(type='BN', requires_grad=True)  # SyncBN needs a process group
@@ -49,3 +49,7 @@ demo_train_cfg = dict(max_iters=demo_iters, val_interval=demo_iters)
 demo_default_hooks = dict(
     logger=dict(interval=50),
     checkpoint=dict(interval=demo_iters, by_epoch=False))
+# scalars (losses, rel.* relation terms, teacher.* metrics) also go to
+# TensorBoard: tensorboard --logdir work_dirs/demo
+demo_vis_backends = [dict(type='LocalVisBackend'),
+                     dict(type='TensorboardVisBackend')]

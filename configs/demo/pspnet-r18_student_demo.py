@@ -12,3 +12,4 @@ optim_wrapper = _base_.demo_optim_wrapper
 param_scheduler = _base_.demo_param_scheduler
 train_cfg = _base_.demo_train_cfg
 default_hooks = _base_.demo_default_hooks
+visualizer = dict(vis_backends=_base_.demo_vis_backends)

@@ -79,12 +79,14 @@ def _to_uint8(image: np.ndarray, rng: np.random.Generator,
 
 
 def make_coco(root: str, num_train: int = 64, num_val: int = 16,
-              size: Tuple[int, int] = (96, 96), seed: int = 0) -> Dict:
+              size: Tuple[int, int] = (96, 96), seed: int = 0,
+              object_size: Tuple[float, float] = (16, 36)) -> Dict:
     """Write ``root/{train2017,val2017}`` JPEGs and
     ``root/annotations/instances_{train,val}2017.json``.
 
-    Each image holds 1-4 objects: squares, discs and triangles with random
-    colours and random textures on a cluttered background.
+    Each image (``size``: w, h) holds 1-4 objects: squares, discs and
+    triangles with random colours and random textures on a cluttered
+    background, ``object_size`` (min, max) pixels wide.
 
     Returns:
         dict: number of images and annotations per split.
@@ -101,7 +103,7 @@ def make_coco(root: str, num_train: int = 64, num_val: int = 16,
             for _ in range(rng.integers(1, 5)):
                 label = int(rng.integers(len(COCO_CLASSES)))
                 shape = COCO_CLASSES[label]
-                s = float(rng.uniform(16, 36))
+                s = float(rng.uniform(*object_size))
                 x0 = float(rng.uniform(0, w - s - 1))
                 y0 = float(rng.uniform(0, h - s - 1))
                 texture = _texture(rng, h, w,

@@ -6,6 +6,7 @@ import tempfile
 from typing import Any, Dict, Iterator, Optional, Sequence, Tuple
 
 from mmengine.config import Config
+from mmengine.hub import get_config
 
 
 def load_tool_config(config: str,
@@ -14,10 +15,14 @@ def load_tool_config(config: str,
                      work_dir: Optional[str] = None) -> Config:
     """Load ``config`` with a tool's command-line overrides applied.
 
-    ``work_dir`` defaults to the config's own, else
+    ``config`` is a file or a config of an installed package
+    (``mmdet::faster_rcnn/faster-rcnn_r50_fpn_2x_coco.py``, e.g. to test a
+    converted student). ``work_dir`` defaults to the config's own, else
     ``./work_dirs/<config name>`` (the OpenMMLab convention).
     """
-    cfg = Config.fromfile(config)
+    # Config.fromfile reads files only; mmengine resolves 'pkg::' paths in
+    # _base_ lists and through get_config
+    cfg = get_config(config) if '::' in config else Config.fromfile(config)
     cfg.launcher = launcher
     if cfg_options is not None:
         cfg.merge_from_dict(cfg_options)

@@ -1,0 +1,99 @@
+# Shared overrides of the detection demos: synthetic COCO-layout data
+# (written by tools/demo.py / dist_mm.datasets.make_coco), CPU-sized models
+# and a short schedule. Only demo_* names, so it can sit beside a real base.
+demo_data_root = 'data/synthetic_coco/'
+demo_classes = ('square', 'disc', 'triangle')
+demo_image_size = (128, 128)  # (w, h) of the synthetic images
+demo_iters = 1000
+
+# From scratch: BN trains (mmdet's configs keep ImageNet BN statistics
+# frozen with norm_eval=True, which leaves a random backbone unnormalised)
+# and no stage is frozen.
+demo_resnet = dict(norm_eval=False, frozen_stages=-1, init_cfg=None)
+demo_fpn = dict(out_channels=32)
+demo_student_backbone = dict(depth=18, base_channels=16, **demo_resnet)
+demo_student_neck = dict(in_channels=[16, 32, 64, 128], **demo_fpn)
+# the teachers' configs use ResNeXt-101 / ResNet-101: a ResNet-50 at width
+# 16 stands in for them
+demo_teacher_backbone = dict(
+    _delete_=True, type='ResNet', depth=50, base_channels=16, num_stages=4,
+    out_indices=(0, 1, 2, 3), norm_cfg=dict(type='BN', requires_grad=True),
+    style='pytorch', **demo_resnet)
+demo_teacher_neck = dict(in_channels=[64, 128, 256, 512], **demo_fpn)
+num_demo_classes = len(demo_classes)
+demo_retinanet_student = dict(
+    backbone=demo_student_backbone, neck=demo_student_neck,
+    bbox_head=dict(num_classes=num_demo_classes, in_channels=32,
+                   feat_channels=32, stacked_convs=2))
+demo_retinanet_teacher = dict(
+    backbone=demo_teacher_backbone, neck=demo_teacher_neck,
+    bbox_head=dict(num_classes=num_demo_classes, in_channels=32,
+                   feat_channels=64))
+# fewer proposals and sampled RoIs than COCO's 1000 / 512: 1-4 objects in
+# a 128x128 image
+demo_rcnn_cfg = dict(
+    train_cfg=dict(rpn_proposal=dict(nms_pre=300, max_per_img=100),
+                   rcnn=dict(sampler=dict(num=64))),
+    test_cfg=dict(rpn=dict(nms_pre=300, max_per_img=100)))
+demo_faster_rcnn_student = dict(
+    backbone=demo_student_backbone, neck=demo_student_neck,
+    rpn_head=dict(in_channels=32, feat_channels=32),
+    roi_head=dict(
+        bbox_roi_extractor=dict(out_channels=32),
+        bbox_head=dict(in_channels=32, fc_out_channels=128,
+                       num_classes=num_demo_classes)),
+    **demo_rcnn_cfg)
+demo_faster_rcnn_teacher = dict(
+    backbone=demo_teacher_backbone, neck=demo_teacher_neck,
+    rpn_head=dict(in_channels=32, feat_channels=64),
+    roi_head=dict(
+        bbox_roi_extractor=dict(out_channels=32),
+        bbox_head=dict(in_channels=32, fc_out_channels=256,
+                       num_classes=num_demo_classes)),
+    **demo_rcnn_cfg)
+demo_retinanet_teacher_ckpt = 'work_dirs/demo/retinanet_teacher.pth'
+demo_faster_rcnn_teacher_ckpt = 'work_dirs/demo/faster_rcnn_teacher.pth'
+
+demo_train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='Resize', scale=demo_image_size, keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackDetInputs'),
+]
+demo_test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=demo_image_size, keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='PackDetInputs',
+         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                    'scale_factor')),
+]
+demo_train_dataloader = dict(
+    batch_size=8, num_workers=0, persistent_workers=False,
+    dataset=dict(data_root=demo_data_root, metainfo=dict(classes=demo_classes),
+                 pipeline=demo_train_pipeline))
+demo_test_dataloader = dict(
+    batch_size=8, num_workers=0, persistent_workers=False,
+    dataset=dict(data_root=demo_data_root, metainfo=dict(classes=demo_classes),
+                 pipeline=demo_test_pipeline))
+demo_test_evaluator = dict(
+    ann_file=demo_data_root + 'annotations/instances_val2017.json')
+demo_optim_wrapper = dict(optimizer=dict(lr=0.02))
+demo_param_scheduler = [
+    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
+         end=100),
+    dict(type='CosineAnnealingLR', by_epoch=False, begin=0, end=demo_iters,
+         eta_min=1e-4)
+]
+demo_train_cfg = dict(_delete_=True, type='IterBasedTrainLoop',
+                      max_iters=demo_iters, val_interval=demo_iters)
+demo_default_hooks = dict(
+    logger=dict(interval=50),
+    checkpoint=dict(interval=demo_iters, by_epoch=False))
+# mmdet's runtime logs by epoch; the demo counts iterations
+demo_log_processor = dict(by_epoch=False)
+# scalars (losses, rel.* relation terms, teacher.* metrics) also go to
+# TensorBoard: tensorboard --logdir work_dirs/demo
+demo_vis_backends = [dict(type='LocalVisBackend'),
+                     dict(type='TensorboardVisBackend')]

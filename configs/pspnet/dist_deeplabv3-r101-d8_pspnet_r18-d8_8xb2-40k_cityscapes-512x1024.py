@@ -1,0 +1,15 @@
+# DIST, the paper's Cityscapes row: DeepLabV3 R-101-D8 teacher (model zoo,
+# 80.20 mIoU; paper: 78.07) -> PSPNet R-18-D8, with the authors' schedule:
+# 8 GPUs x 2 images, lr 0.02, 40k iterations (configs/_base_/
+# paper_cityscapes_8xb2-40k.py; on 4 GPUs add
+# --cfg-options train_dataloader.batch_size=4).
+_base_ = [
+    './dist_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py',  # noqa: E501
+    '../_base_/paper_cityscapes_8xb2-40k.py',
+]
+model = dict(teacher=dict(cfg_path=_base_.paper_teacher_cfg),
+             teacher_ckpt=_base_.paper_teacher_ckpt)
+optim_wrapper = _base_.paper_optim_wrapper
+param_scheduler = _base_.paper_param_scheduler
+train_cfg = _base_.paper_train_cfg
+default_hooks = _base_.paper_default_hooks
