@@ -91,6 +91,17 @@ demo_train_cfg = dict(_delete_=True, type='IterBasedTrainLoop',
 demo_default_hooks = dict(
     logger=dict(interval=50),
     checkpoint=dict(interval=demo_iters, by_epoch=False))
+# the teachers train twice as long
+demo_teacher_iters = 2 * demo_iters
+demo_teacher_param_scheduler = [
+    demo_param_scheduler[0],
+    dict(demo_param_scheduler[1], end=demo_teacher_iters)
+]
+demo_teacher_train_cfg = dict(demo_train_cfg, max_iters=demo_teacher_iters,
+                              val_interval=demo_teacher_iters)
+demo_teacher_default_hooks = dict(
+    logger=dict(interval=50),
+    checkpoint=dict(interval=demo_teacher_iters, by_epoch=False))
 # mmdet's runtime logs by epoch; the demo counts iterations
 demo_log_processor = dict(by_epoch=False)
 # scalars (losses, rel.* relation terms, teacher.* metrics) also go to

@@ -11,8 +11,8 @@ test_dataloader = _base_.demo_test_dataloader
 val_evaluator = _base_.demo_test_evaluator
 test_evaluator = _base_.demo_test_evaluator
 optim_wrapper = _base_.demo_optim_wrapper
-param_scheduler = _base_.demo_param_scheduler
-train_cfg = _base_.demo_train_cfg
-default_hooks = _base_.demo_default_hooks
+param_scheduler = _base_.demo_teacher_param_scheduler
+train_cfg = _base_.demo_teacher_train_cfg
+default_hooks = _base_.demo_teacher_default_hooks
 visualizer = dict(vis_backends=_base_.demo_vis_backends)
 log_processor = _base_.demo_log_processor

@@ -8,6 +8,9 @@ from torch import Tensor, nn
 from .checks import check_pair
 from .functional import non_target_relation, resize_labels, target_terms
 
+# Measured on the demo (README): with 1 the non-target relation pulled the
+# teacher's own cross-entropy up and the teacher lost 1.6 mIoU over 1000
+# iterations; with 5 it lost 0.6, and the student was as good.
 TARGET_WEIGHT = 5.0
 
 
