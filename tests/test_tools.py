@@ -191,7 +191,8 @@ def test_demo_runs_every_pair_and_writes_tables_and_plot(tmp_path):
     detection) at 2 iterations: every run trains and tests, the tables,
     results.json and the PNG plot are written outside the repository."""
     proc = subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools', 'demo.py'), '--iters', '2',
+        [sys.executable, osp.join(ROOT, 'tools', 'demo.py'), '--task', 'all',
+         '--iters', '2',
          '--num-train', '8', '--num-val', '4', '--cwd', str(tmp_path)],
         text=True, capture_output=True, timeout=1200,
         env=dict(os.environ, PYTHONWARNINGS='ignore'))
