@@ -205,12 +205,12 @@ def test_demo_runs_every_pair_and_writes_tables_and_plot(tmp_path):
         assert set(runs) == {'teacher', 'baseline', 'dist', 'distplus'}
         for name, (run_, ) in runs.items():
             assert 0 <= run_['metric'] <= 100
-            # validation curve: every iteration at this length (detectors
-            # this short may detect nothing: no metric, no point)
+            # validation curve, at the iterations: every one at this length
+            # (a detector this short may detect nothing: then no point)
             steps = [1, 2, 3, 4] if name == 'teacher' else [1, 2]
             curve = [step for step, _ in run_['curve']]
-            assert curve == steps if key.startswith('pspnet') else \
-                set(curve) <= set(steps), key
+            assert curve == steps or not key.startswith('pspnet') and \
+                curve == [s for s in steps if s in curve], (key, curve)
             # the acclimated teacher is evaluated in DIST+ runs only
             if name != 'distplus':
                 assert run_['teacher_at_end'] is None

@@ -88,8 +88,11 @@ demo_param_scheduler = [
 ]
 demo_train_cfg = dict(_delete_=True, type='IterBasedTrainLoop',
                       max_iters=demo_iters, val_interval=demo_iters)
+# validation metrics at their iteration (mmdet's LoggerHook logs them at
+# the epoch, 0 in an iteration-based loop)
+demo_logger = dict(interval=50, log_metric_by_epoch=False)
 demo_default_hooks = dict(
-    logger=dict(interval=50),
+    logger=demo_logger,
     checkpoint=dict(interval=demo_iters, by_epoch=False))
 # the teachers train twice as long
 demo_teacher_iters = 2 * demo_iters
@@ -100,7 +103,7 @@ demo_teacher_param_scheduler = [
 demo_teacher_train_cfg = dict(demo_train_cfg, max_iters=demo_teacher_iters,
                               val_interval=demo_teacher_iters)
 demo_teacher_default_hooks = dict(
-    logger=dict(interval=50),
+    logger=demo_logger,
     checkpoint=dict(interval=demo_teacher_iters, by_epoch=False))
 # mmdet's runtime logs by epoch; the demo counts iterations
 demo_log_processor = dict(by_epoch=False)
