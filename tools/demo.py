@@ -62,9 +62,8 @@ class Pair(NamedTuple):
 
     def configs(self) -> Dict[str, str]:
         """Demo config of each run, by run name."""
-        name = self.config.replace('_', '-')
-        return dict(teacher=f'{name}-r50_teacher_demo.py',
-                    baseline=f'{name}-r18_student_demo.py',
+        return dict(teacher=f'{self.config}-r50_teacher_demo.py',
+                    baseline=f'{self.config}-r18_student_demo.py',
                     dist=f'dist_{self.config}_demo.py',
                     distplus=f'distplus_{self.config}_demo.py')
 
@@ -173,7 +172,7 @@ def train_and_test(pair: Pair, name: str, config: str, work_dir: str,
         metrics = json.load(f)
     records = logged_scalars(work_dir)
     times = [r['time'] for r in records if 'loss' in r and 'time' in r]
-    curve = [(r['step'], r[pair.metric]) for r in records
+    curve = [(r['step'], _percent(pair, r[pair.metric])) for r in records
              if pair.metric in r]
     teacher = [r[f'teacher.{pair.metric}'] for r in records
                if f'teacher.{pair.metric}' in r]
@@ -259,8 +258,7 @@ def plot(everything: Dict, path: str) -> None:
             for i, run_ in enumerate(results[name]):
                 if run_['curve']:
                     steps, ys = zip(*run_['curve'])
-                    curves.plot(steps, [_percent(pair, y) for y in ys],
-                                color=f'C{names.index(name)}',
+                    curves.plot(steps, ys, color=f'C{names.index(name)}',
                                 label=name if i == 0 else None, alpha=0.8)
         curves.set_xlabel('iteration', fontsize=8)
         curves.set_title(f'{key}: validation {pair.metric}', fontsize=9)
@@ -270,21 +268,26 @@ def plot(everything: Dict, path: str) -> None:
 
 
 def make_data(pair: Pair, scene: str, args: argparse.Namespace) -> None:
+    """Write the pair's dataset; the detection demo configs name the image
+    and object sizes."""
+    from mmengine.config import Config
+
     from dist_mm.datasets import make_cityscapes, make_coco
     root = SEG_DATA if pair.task == 'seg' else DET_DATA
     shutil.rmtree(root, ignore_errors=True)
     if pair.task == 'seg':
         make_cityscapes(root, args.num_train, args.num_val, scene=scene)
     else:
-        make_coco(root, args.num_train, args.num_val, size=(128, 128),
-                  object_size=(24, 64))
+        cfg = Config.fromfile(osp.join(CONFIGS, pair.configs()['teacher']))
+        make_coco(root, args.num_train, args.num_val,
+                  size=cfg.demo_image_size,
+                  object_size=cfg.demo_object_size)
 
 
 def run_experiment(key: str, scene: str, args: argparse.Namespace) -> Dict:
     """Teacher, then every student run of every seed, of one pair."""
     pair = PAIRS[key]
     print(f'== {key}, data `{scene}`', flush=True)
-    make_data(pair, scene, args)
     work = osp.join(WORK, key, scene)
     configs = pair.configs()
     results = {'teacher': [train_and_test(
@@ -337,8 +340,12 @@ def main(argv: Optional[List[str]] = None) -> None:
                    if args.task in ('all', pair.task)
                    for scene in (args.scenes if pair.task == 'seg'
                                  else ['coco'])]
-    everything, tables = {}, []
+    everything, tables, on_disk = {}, [], None
     for key, scene in experiments:
+        data = (PAIRS[key].task, scene)
+        if data != on_disk:  # the detection pairs share theirs
+            make_data(PAIRS[key], scene, args)
+            on_disk = data
         results = run_experiment(key, scene, args)
         everything[f'{key}/{scene}'] = results
         tables.append(summary(PAIRS[key], scene, results))

@@ -4,6 +4,8 @@
 demo_data_root = 'data/synthetic_coco/'
 demo_classes = ('square', 'disc', 'triangle')
 demo_image_size = (128, 128)  # (w, h) of the synthetic images
+# objects 24-64 px wide: RetinaNet's smallest anchors are 32-50 px
+demo_object_size = (24, 64)
 demo_iters = 1000
 
 # From scratch: BN trains (mmdet's configs keep ImageNet BN statistics
