@@ -230,3 +230,26 @@ def test_acclimation_grads_reach_only_acclimated_teacher_params():
                        if 'loss' in k and k != 'distill.loss_ta')
     student_only.backward()
     assert all(p.grad is None for p in model.teacher.parameters())
+
+
+def test_non_finite_loss_stops_before_the_optimizer_step():
+    torch.manual_seed(0)
+    model = _build(distill_cfgs.retinanet())
+    model.train()
+    optim_wrapper = OptimWrapper(
+        torch.optim.SGD(model.student.parameters(), lr=0.02))
+    batch = distill_cfgs.det_batch()
+    model.train_step(batch, optim_wrapper)  # finite: the step is taken
+    with torch.no_grad():  # one diverged weight of the classifier
+        model.student.bbox_head.retina_cls.bias[0] = float('nan')
+    before = snapshot(model.student)
+    with pytest.raises(FloatingPointError) as err:
+        model.train_step(batch, optim_wrapper)
+    message = str(err.value)
+    assert 'student.loss_cls=nan' in message
+    assert 'distill.loss_cls0=nan' in message
+    assert 'clip_grad' in message
+    after = snapshot(model.student)
+    for name, value in before.items():  # no parameter was updated
+        torch.testing.assert_close(after[name], value, equal_nan=True,
+                                   msg=name)

@@ -62,3 +62,37 @@ def test_spread_floor_leaves_a_spread_student_exact():
     default = torch.autograd.grad(DISTLogitLoss()(student, teacher),
                                   weight)[0]
     torch.testing.assert_close(default, exact)
+
+
+def test_flat_teacher_slices_are_left_out_of_the_relation():
+    """RetinaNet's coarsest FPN level is 1x1 on small images: the intra-class
+    term then correlates, per anchor-class channel, the batch's 8 values, and
+    the teacher's were equal to std/mean 1e-6..4e-4 (measured on the demo,
+    where this drove training to NaN). Such a slice holds no relation: it is
+    left out, while the channel vectors' (inter-class) term is unchanged."""
+    gen = torch.Generator().manual_seed(0)
+    per_channel = torch.linspace(-4.1, -3.6, 27).view(1, 27, 1, 1)
+    teacher = per_channel + 3e-4 * torch.randn(8, 27, 1, 1, generator=gen)
+    student = (-4.6 + 5e-2 * torch.randn(8, 27, 1, 1, generator=gen)
+               ).requires_grad_(True)
+
+    def intra(loss):
+        value = loss.relations(student, teacher)['intra']
+        return value, torch.autograd.grad(value, student)[0]
+
+    exact, exact_grad = intra(
+        DISTLogitLoss(activation='sigmoid', teacher_flat_rtol=0.0))
+    value, grad = intra(DISTLogitLoss(activation='sigmoid'))
+    assert exact_grad.norm() > 0.5  # chases the teacher's noise
+    assert value.item() == 1.0  # 1 - rho with rho = 0 on every channel
+    assert not grad.any()
+    assert exact.item() != 1.0
+
+    def inter(loss):
+        value = loss.relations(student, teacher)['inter']
+        return value, torch.autograd.grad(value, student)[0]
+
+    for default, exact in zip(inter(DISTLogitLoss(activation='sigmoid')),
+                              inter(DISTLogitLoss(activation='sigmoid',
+                                                  teacher_flat_rtol=0.0))):
+        torch.testing.assert_close(default, exact)

@@ -451,3 +451,27 @@ def test_spread_floor_hand_computed_bound():
     pearson_distance(a, b, 1, spread_floor=floor).sum().backward()
     assert a.grad.norm().item() == pytest.approx(
         math.sqrt(3) / 2 / (floor * math.sqrt(2)), rel=1e-5)
+
+
+def test_flat_rtol_leaves_out_flat_reference_rows():
+    """b = 5 * (1 + d * (1, 0, -1)) has std / |mean| = d * sqrt(2 / 3). With
+    flat_rtol = 1e-3, the rows with d = 1e-4 are left out (1 - rho = 1, zero
+    gradient) and those with d = 1e-2 are exact (rho does not depend on
+    d)."""
+    a = torch.randn(4, 3, dtype=torch.float64)
+    d = torch.tensor([1e-4, 1e-4, 1e-2, 1e-2], dtype=torch.float64)[:, None]
+    b = 5.0 * (1 + d * torch.tensor([1.0, 0.0, -1.0], dtype=torch.float64))
+    x = a.clone().requires_grad_()
+    value = pearson_distance(x, b, 1, flat_rtol=1e-3)
+    value[2:].mean().backward()  # value[:2] is constant
+    assert value[:2].tolist() == [1.0, 1.0]
+    assert not x.grad[:2].any()
+    a_c = a - a.mean(1, keepdim=True)
+    b_c = 5.0 * d[:, 0]  # times (1, 0, -1); eps = 1e-8 in the denominator
+    hand = 1 - b_c * (a_c[:, 0] - a_c[:, 2]) / (
+        a_c.norm(dim=1) * b_c * math.sqrt(2) + 1e-8)
+    torch.testing.assert_close(value[2:], hand[2:])
+    torch.testing.assert_close(x.grad[2:],
+                               ref.bounded_pearson_grad(a[2:], b[2:], 1e-30))
+    # without the tolerance the flat rows are correlated like the others
+    torch.testing.assert_close(pearson_distance(a, b, 1), hand)

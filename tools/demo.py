@@ -319,6 +319,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     # tuned yet to fit the main command's 30 minutes (README, Demo)
     parser.add_argument('--task', choices=['seg', 'det', 'all'],
                         default='seg')
+    parser.add_argument('--pairs', nargs='+', choices=list(PAIRS),
+                        help='run only these pairs (overrides --task)')
     parser.add_argument('--scenes', nargs='+', default=['streets'],
                         choices=sorted(SCENES),
                         help='segmentation datasets')
@@ -337,7 +339,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     os.chdir(args.cwd)
     os.makedirs(WORK, exist_ok=True)
     experiments = [(key, scene) for key, pair in PAIRS.items()
-                   if args.task in ('all', pair.task)
+                   if (key in args.pairs if args.pairs else
+                       args.task in ('all', pair.task))
                    for scene in (args.scenes if pair.task == 'seg'
                                  else ['coco'])]
     everything, tables, on_disk = {}, [], None

@@ -212,6 +212,24 @@ class DISTPlusDistill(SingleTeacherDistill):
             losses.update(self._teacher_accuracy())
         return losses
 
+    def parse_losses(self, losses: Dict[str, Tensor]):
+        """mmengine's ``parse_losses``, refusing a non-finite total loss
+        before the optimizer steps on it, so that the weights and the
+        checkpoints saved from them stay finite."""
+        loss, log_vars = super().parse_losses(losses)
+        if not torch.isfinite(loss):
+            bad = ', '.join(f'{k}={v.item():g}' for k, v in log_vars.items()
+                            if k != 'loss' and not torch.isfinite(v).all())
+            raise FloatingPointError(
+                f'The training loss is {loss.item():g} ({bad}); this step '
+                'was not taken, so the weights and checkpoints stay '
+                'finite. A learning rate too high for the task and '
+                'distillation losses together is the usual cause: clip the '
+                'gradient (optim_wrapper.clip_grad=dict(max_norm=10, '
+                'norm_type=2)), lower the lr or lengthen its warm-up, and '
+                'resume from the last checkpoint.')
+        return loss, log_vars
+
     def _teacher_forward(self, batch_inputs: Tensor) -> None:
         if self.teacher_channels_last:
             batch_inputs = batch_inputs.contiguous(

@@ -10,7 +10,8 @@ keeping them alive, so the autograd graph holds only the two inputs.
 All statistics are computed in float32, also under fp16/bf16 autocast, and
 ``rho = <u_c, v_c> / (||u_c|| * ||v_c|| + eps)`` stays finite for
 zero-variance vectors, where it is 0 and its gradient is taken as 0 (also
-when the variance is only float rounding noise of the mean).
+when the variance is only float rounding noise of the mean, or, for the
+reference ``b``, when its relative spread is below ``flat_rtol``).
 """
 import math
 from contextlib import contextmanager
@@ -57,8 +58,9 @@ def _sum_of_products(x: Tensor, y: Tensor, dims: Tuple[int, ...],
 
 def _near_constant(sq_norm_c: Tensor, mean: Tensor, count: Tensor,
                    rtol: float = 1e-5) -> Tensor:
-    """Slices whose centred norm is float rounding noise of their magnitude
-    (``||x||^2 = ||x_c||^2 + count * mean^2``)."""
+    """Slices whose centred norm is at most ``rtol`` of their magnitude
+    (``||x||^2 = ||x_c||^2 + count * mean^2``); the default 1e-5 is float
+    rounding noise. For ``rtol << 1`` this is std / |mean| <= rtol."""
     return sq_norm_c <= rtol**2 * (sq_norm_c + count * mean.square())
 
 
@@ -71,8 +73,8 @@ class PearsonDistance(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor, dims: Tuple[int, ...],
-                weight: Optional[Tensor], eps: float,
-                spread_floor: float) -> Tensor:
+                weight: Optional[Tensor], eps: float, spread_floor: float,
+                flat_rtol: float) -> Tensor:
         # Two full-size temporaries at a time: <a_c, b_c> is computed as
         # <a_c, b> - mean_b * sum(a_c), so b is centred only for its norm.
         a_c, mean_a, count = _centre(a, dims, weight)
@@ -87,13 +89,12 @@ class PearsonDistance(torch.autograd.Function):
         cov = cov - mean_b * sum_a_c
         norm_a, norm_b = sq_a.sqrt(), sq_b.sqrt()
         denom = norm_a * norm_b + eps
-        # Zero-variance slices (up to float rounding of the mean) or slices
-        # where eps dominates the denominator: rho is 0 by convention, and
-        # its derivative, ~1/eps times rounding noise that would overflow
-        # fp16, is taken as 0 too.
-        degenerate = (norm_a * norm_b <= eps) | \
-            _near_constant(sq_a, mean_a, count) | \
-            _near_constant(sq_b, mean_b, count)
+        # Zero-variance slices (up to float rounding of the mean), reference
+        # slices flatter than flat_rtol, or slices where eps dominates the
+        # denominator: rho is 0 by convention, and its derivative, ~1/eps
+        # times rounding noise that would overflow fp16, is taken as 0 too.
+        degenerate = _degenerate(norm_a, norm_b, eps, sq_a, sq_b, mean_a,
+                                 mean_b, count, flat_rtol)
         rho = (cov / denom).masked_fill_(degenerate, 0.0)
         ctx.dims, ctx.spread_floor = dims, spread_floor
         ctx.save_for_backward(a, b, weight, mean_a, mean_b, norm_a, norm_b,
@@ -125,7 +126,23 @@ class PearsonDistance(torch.autograd.Function):
                                                   ctx.spread_floor))
         if need_b:
             grad_b = grad(b, a, mean_b, mean_a, norm_b, norm_a, scale)
-        return grad_a, grad_b, None, None, None, None
+        return grad_a, grad_b, None, None, None, None, None
+
+
+def _degenerate(norm_a: Tensor, norm_b: Tensor, eps: float, sq_a: Tensor,
+                sq_b: Tensor, mean_a: Tensor, mean_b: Tensor, count: Tensor,
+                flat_rtol: float) -> Tensor:
+    """Slices whose ``rho`` is taken as 0 with zero gradient.
+
+    Either vector is constant up to float rounding, the reference ``b`` has
+    a relative spread (std / |mean|) below ``flat_rtol``, or ``eps``
+    dominates the denominator. A reference that flat holds no relation to
+    learn: the gradient of ``1 - rho`` towards it grows like
+    ``1 / ||a - mean||`` and chases its noise (e.g. a teacher's nearly
+    equal logits for the 2-8 instances of a 1x1 FPN level).
+    """
+    return (norm_a * norm_b <= eps) | _near_constant(sq_a, mean_a, count) | \
+        _near_constant(sq_b, mean_b, count, max(flat_rtol, 1e-5))
 
 
 def _spread_damping(norm_a: Tensor, norm_b: Tensor,
@@ -151,7 +168,8 @@ def pearson_distance(a: Tensor,
                      dim: Dims,
                      weight: Optional[Tensor] = None,
                      eps: float = EPS,
-                     spread_floor: float = 0.0) -> Tensor:
+                     spread_floor: float = 0.0,
+                     flat_rtol: float = 0.0) -> Tensor:
     """``1 - rho`` between ``a`` and ``b`` along ``dim`` (float32 inputs).
 
     Args:
@@ -164,6 +182,9 @@ def pearson_distance(a: Tensor,
             whose centred norm is below ``spread_floor`` times that of
             ``b`` (see :func:`_spread_damping`); 0 leaves it exact. The
             value is never changed.
+        flat_rtol: Slices where ``b``'s std is below ``flat_rtol`` times
+            its |mean| get ``rho = 0`` and zero gradient (see
+            :func:`_degenerate`); 0 only catches float rounding noise.
 
     Returns:
         Tensor: ``1 - rho`` with ``dim`` reduced away.
@@ -171,7 +192,7 @@ def pearson_distance(a: Tensor,
     if weight is not None:
         weight = weight.to(a.dtype)
     return PearsonDistance.apply(a, b, _as_dims(dim, a.ndim), weight, eps,
-                                 spread_floor)
+                                 spread_floor, flat_rtol)
 
 
 def synced_pearson_distance(a: Tensor,
@@ -179,7 +200,8 @@ def synced_pearson_distance(a: Tensor,
                             dim: Dims,
                             weight: Optional[Tensor] = None,
                             eps: float = EPS,
-                            spread_floor: float = 0.0) -> Tensor:
+                            spread_floor: float = 0.0,
+                            flat_rtol: float = 0.0) -> Tensor:
     """``1 - rho`` along ``dim`` with the statistics of all processes.
 
     Like :func:`pearson_distance`, but the correlation is taken over the
@@ -195,7 +217,8 @@ def synced_pearson_distance(a: Tensor,
     import torch.distributed as dist
     if not (dist.is_available() and dist.is_initialized()) or \
             dist.get_world_size() == 1:
-        return pearson_distance(a, b, dim, weight, eps, spread_floor)
+        return pearson_distance(a, b, dim, weight, eps, spread_floor,
+                                flat_rtol)
     from torch.distributed.nn.functional import all_reduce
     dims = _as_dims(dim, a.ndim)
     w = torch.ones_like(a) if weight is None else weight.to(a.dtype) \
@@ -212,9 +235,8 @@ def synced_pearson_distance(a: Tensor,
     sq_a, sq_b, cov = summed(a_c * a_c, b_c * b_c, a_c * b_c)
     tiny = torch.finfo(sq_a.dtype).tiny
     norm_a, norm_b = sq_a.clamp_min(tiny).sqrt(), sq_b.clamp_min(tiny).sqrt()
-    degenerate = (norm_a * norm_b <= eps) | \
-        _near_constant(sq_a, mean_a, count) | \
-        _near_constant(sq_b, mean_b, count)
+    degenerate = _degenerate(norm_a, norm_b, eps, sq_a, sq_b, mean_a, mean_b,
+                             count, flat_rtol)
     rho = torch.where(degenerate, torch.zeros_like(cov),
                       cov / (norm_a * norm_b + eps))
     if spread_floor > 0:  # same value, gradient scaled per slice
@@ -263,7 +285,8 @@ def dist_relations(logits_s: Tensor,
                    activation: str = 'softmax',
                    valid: Optional[Tensor] = None,
                    sync_intra: bool = False,
-                   spread_floor: float = 0.0) -> Tuple[Tensor, Tensor]:
+                   spread_floor: float = 0.0,
+                   flat_rtol: float = 0.0) -> Tuple[Tensor, Tensor]:
     """DIST inter-class and intra-class relation losses (each x tau^2).
 
     Every position of every dim except ``class_dim`` is an instance: for
@@ -283,6 +306,8 @@ def dist_relations(logits_s: Tensor,
         spread_floor: Bound the student's gradient where its probabilities
             are flatter than ``spread_floor`` times the teacher's (see
             :func:`pearson_distance`); 0 gives the exact gradient.
+        flat_rtol: Leave out teacher slices whose relative spread is below
+            this (see :func:`pearson_distance`).
 
     Returns:
         tuple[Tensor, Tensor]: ``(L_inter, L_intra)``.
@@ -293,13 +318,15 @@ def dist_relations(logits_s: Tensor,
         with torch.no_grad():
             y_t = class_probs(logits_t.detach(), class_dim, tau, activation)
         inter = pearson_distance(y_s, y_t, class_dim,
-                                 spread_floor=spread_floor)
+                                 spread_floor=spread_floor,
+                                 flat_rtol=flat_rtol)
         inter = masked_mean(inter, None if valid is None else
                             valid.squeeze(class_dim))
         instance_dims = tuple(d for d in range(y_s.ndim) if d != class_dim)
         intra_fn = synced_pearson_distance if sync_intra else pearson_distance
         intra = intra_fn(y_s, y_t, instance_dims, weight=valid,
-                         spread_floor=spread_floor).mean()
+                         spread_floor=spread_floor,
+                         flat_rtol=flat_rtol).mean()
     return tau**2 * inter, tau**2 * intra
 
 

@@ -8,6 +8,7 @@ from .checks import check_mask, check_pair
 from .functional import dist_relations, valid_mask_from_labels
 
 SPREAD_FLOOR = 0.1  # flat start: DIST gradient ~ task gradient (README)
+TEACHER_FLAT_RTOL = 1e-3  # relative spread of a teacher slice with no signal
 
 
 @MODELS.register_module()
@@ -47,6 +48,14 @@ class DISTLogitLoss(nn.Module):
             gets the gradient it would have at that spread (same direction);
             others, the loss value and its minima are unchanged. 0 gives the
             exact gradient.
+        teacher_flat_rtol (float): Teacher slices whose std is below this
+            fraction of their |mean| hold no relation to learn and are left
+            out (``rho = 0``, no gradient). Matching such a slice means
+            chasing noise at a gradient that grows like ``1 / ||y_s -
+            mean||``; on RetinaNet's coarsest FPN level, 1x1 for small
+            images, the intra-class term over a batch of 8 near-equal
+            teacher outputs (std/mean 1e-6..4e-4) drove training to NaN.
+            0 only leaves out float rounding noise.
     """
 
     def __init__(self,
@@ -58,7 +67,8 @@ class DISTLogitLoss(nn.Module):
                  anchor_classes: Optional[int] = None,
                  ignore_index: int = 255,
                  sync_intra_class: bool = False,
-                 spread_floor: float = SPREAD_FLOOR) -> None:
+                 spread_floor: float = SPREAD_FLOOR,
+                 teacher_flat_rtol: float = TEACHER_FLAT_RTOL) -> None:
         super().__init__()
         if activation not in ('softmax', 'sigmoid'):
             raise ValueError(f"activation must be 'softmax' or 'sigmoid', "
@@ -72,6 +82,7 @@ class DISTLogitLoss(nn.Module):
         self.ignore_index = ignore_index
         self.sync_intra_class = sync_intra_class
         self.spread_floor = spread_floor
+        self.teacher_flat_rtol = teacher_flat_rtol
 
     def _layout(self, preds: Tensor):
         """View anchor logits ``[N, A*K, H, W]`` as ``[N, A, K, H, W]``."""
@@ -102,7 +113,8 @@ class DISTLogitLoss(nn.Module):
         inter, intra = dist_relations(preds_S, preds_T, class_dim, self.tau,
                                       self.activation, valid_mask,
                                       self.sync_intra_class,
-                                      self.spread_floor)
+                                      self.spread_floor,
+                                      self.teacher_flat_rtol)
         return dict(inter=inter, intra=intra)
 
     def forward(self,
