@@ -57,8 +57,10 @@ optim_wrapper = dict(
 # Each validation also evaluates the acclimated teacher as it stands (logged
 # as teacher.<metric>); save_best keeps using the student's metrics.
 val_cfg = dict(type='mmrazor.SingleTeacherDistillValLoop')
-# Stop if acclimation costs the teacher more than 5 points of accuracy on
-# the training batches (see TeacherGuardHook).
+# Stop if acclimation costs the teacher more than 10 points of accuracy on
+# the training batches (see TeacherGuardHook). Per-batch accuracy on the
+# positive anchors is noisy (0.32-0.69 per iteration in the demo): at 0.05
+# the guard stopped a demo run whose teacher went from 37.4 to 38.6 val mAP.
 custom_hooks = [
-    dict(type='TeacherGuardHook', max_drop=0.05, window=50, action='stop')
+    dict(type='TeacherGuardHook', max_drop=0.1, window=50, action='stop')
 ]
