@@ -8,9 +8,12 @@ from mmengine.config import Config
 
 from ..datasets import make_cityscapes
 
-DEMO_CONFIGS = osp.join(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
-    'demo')
+_PACKAGE = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# installed (wheel, pip install .): the configs copied into dist_mm/.mim;
+# editable: .mim/configs links to the repository's configs
+DEMO_CONFIGS = osp.join(_PACKAGE, '.mim', 'configs', 'demo')
+if not osp.isdir(DEMO_CONFIGS):  # a source tree without the .mim links
+    DEMO_CONFIGS = osp.join(osp.dirname(_PACKAGE), 'configs', 'demo')
 
 
 def prepare_demo_dir(path: Path, train_images: int = 8,
