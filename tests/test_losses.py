@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import dist_mm  # noqa: F401  (registers the losses)
-from dist_mm.losses import (DISTFeatureLoss, DISTLogitLoss,
+from dist_mm.losses import (DISTFeatureLoss, DISTLogitLoss, RelationLoss,
                             TeacherAcclimationLoss, pearson_distance,
                             valid_mask_from_labels)
 from mmrazor.registry import MODELS
@@ -475,3 +475,28 @@ def test_flat_rtol_leaves_out_flat_reference_rows():
                                ref.bounded_pearson_grad(a[2:], b[2:], 1e-30))
     # without the tolerance the flat rows are correlated like the others
     torch.testing.assert_close(pearson_distance(a, b, 1), hand)
+
+
+@pytest.mark.parametrize('loss, args', [
+    (DISTLogitLoss(inter_weight=0.3, intra_weight=2.0, loss_weight=1.5),
+     (torch.randn(2, 5, 4, 4), torch.randn(2, 5, 4, 4))),
+    (DISTFeatureLoss(channel_weight=0.5, spatial_weight=3.0, loss_weight=2.0),
+     (torch.randn(2, 6, 4, 4), torch.randn(2, 6, 4, 4))),
+    (TeacherAcclimationLoss(target_weight=4.0, loss_weight=0.5),
+     (torch.randn(8, 5), torch.randn(8, 5), torch.randint(0, 5, (8, )))),
+])
+def test_losses_share_the_relation_loss_contract(loss, args):
+    """forward = loss_weight * sum(weight * term) over ``relations()``, and
+    ``last_terms`` holds the detached terms of that call."""
+    assert isinstance(loss, RelationLoss)
+    terms = loss.relations(*args)
+    assert set(terms) == set(loss.term_weights)
+    value = loss(*args)
+    weights = {k: getattr(loss, w) if w else 1.0
+               for k, w in loss.term_weights.items()}
+    expected = loss.loss_weight * sum(weights[k] * terms[k] for k in terms)
+    torch.testing.assert_close(value, expected)
+    assert loss.last_terms.keys() == terms.keys()
+    for k, v in loss.last_terms.items():
+        assert not v.requires_grad
+        torch.testing.assert_close(v, terms[k].detach())

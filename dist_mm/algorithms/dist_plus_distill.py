@@ -14,6 +14,7 @@ from mmrazor.models.utils import add_prefix
 from mmrazor.registry import MODELS
 from torch import Tensor
 
+from ..losses import RelationLoss, TeacherAcclimationLoss
 from .checks import (check_distiller_config, check_recorder_sources,
                      check_same_classes, load_teacher_checkpoint,
                      param_names_under, recorded_modules)
@@ -256,8 +257,10 @@ class DISTPlusDistill(SingleTeacherDistill):
         """Unweighted relation terms of the last step (log-only keys)."""
         terms = dict()
         for name, loss in self.distiller.distill_losses.items():
+            if not isinstance(loss, RelationLoss):  # e.g. MMRazor's own
+                continue
             short = name.replace('loss_', '').replace('loss', '')
-            for term, value in getattr(loss, 'last_terms', {}).items():
+            for term, value in loss.last_terms.items():
                 terms[f'rel.{short}.{term}'] = value
         return terms
 
@@ -268,7 +271,8 @@ class DISTPlusDistill(SingleTeacherDistill):
         values = [
             loss.last_teacher_accuracy
             for loss in self.distiller.distill_losses.values()
-            if getattr(loss, 'last_teacher_accuracy', None) is not None
+            if isinstance(loss, TeacherAcclimationLoss)
+            and loss.last_teacher_accuracy is not None
         ]
         if not values:
             return {}

@@ -1,12 +1,15 @@
-"""DIST+ teacher-acclimation loss (trains only the teacher's trainable part)."""
-from typing import Optional, Tuple
+"""DIST+ teacher-acclimation loss (trains only the teacher's
+trainable part)."""
+from typing import Dict, Optional, Tuple
 
 import torch.nn.functional as F
 from mmrazor.registry import MODELS
-from torch import Tensor, nn
+from torch import Tensor
 
+from .base import RelationLoss, anchor_view, check_activation
 from .checks import check_pair
-from .functional import non_target_relation, resize_labels, target_terms
+from .labels import resize_labels
+from .relations import non_target_relation, target_terms
 
 # Measured on the demo (README): with 1 the non-target relation pulled the
 # teacher's own cross-entropy up and the teacher lost 1.6 mIoU over 1000
@@ -15,7 +18,7 @@ TARGET_WEIGHT = 5.0
 
 
 @MODELS.register_module()
-class TeacherAcclimationLoss(nn.Module):
+class TeacherAcclimationLoss(RelationLoss):
     """Non-target-class relation loss ``L_ta`` for the teacher.
 
     ``L_ta = mean over instances of 1 - rho(E_t, E_s)`` where ``E`` are the
@@ -56,6 +59,8 @@ class TeacherAcclimationLoss(nn.Module):
             with K meaning background.
     """
 
+    term_weights = dict(nontarget=None, target='target_weight')
+
     def __init__(self,
                  tau: float = 1.0,
                  loss_weight: float = 1.0,
@@ -64,18 +69,25 @@ class TeacherAcclimationLoss(nn.Module):
                  ignore_index: int = 255,
                  anchor_classes: Optional[int] = None,
                  align_corners: bool = False) -> None:
-        super().__init__()
+        super().__init__(loss_weight)
         self.align_corners = align_corners
         self.tau = tau
-        self.loss_weight = loss_weight
         self.target_weight = target_weight
-        self.activation = activation
+        self.activation = check_activation(activation)
         self.ignore_index = ignore_index
         self.anchor_classes = anchor_classes
+        self.last_teacher_accuracy: Optional[Tensor] = None
 
     def forward(self, preds_T: Tensor, preds_S: Tensor,
                 target: Tensor) -> Tensor:
-        """Compute ``L_ta``.
+        """``loss_weight * (L_ta + target_weight * L_task)``; arguments as
+        in :meth:`relations`."""
+        return self.weighted(self.relations(preds_T, preds_S, target))
+
+    def relations(self, preds_T: Tensor, preds_S: Tensor,
+                  target: Tensor) -> Dict[str, Tensor]:
+        """Unweighted ``nontarget`` (``L_ta``) and ``target`` (the
+        teacher's task loss) terms; sets ``last_teacher_accuracy``.
 
         Args:
             preds_T: Teacher logits ``[N, C, ...]`` or ``[R, C]``.
@@ -107,10 +119,8 @@ class TeacherAcclimationLoss(nn.Module):
                                         self.ignore_index)
         task, accuracy = target_terms(task_logits, task_target, class_dim,
                                       self.activation, self.ignore_index)
-        self.last_terms = dict(nontarget=nontarget.detach(),
-                               target=task.detach())
         self.last_teacher_accuracy = accuracy
-        return self.loss_weight * (nontarget + self.target_weight * task)
+        return dict(nontarget=nontarget, target=task)
 
     def _fit_target(self, preds_T: Tensor,
                     target: Tensor) -> Tuple[Tensor, Optional[Tensor]]:
@@ -143,13 +153,13 @@ class TeacherAcclimationLoss(nn.Module):
                        target: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
         """``[N, A*K, H, W]`` logits as ``[N, A, K, H, W]``, per-anchor
         targets ``[N, H*W*A]`` (mmdet's order) as ``[N, A, H, W]``."""
-        k = self.anchor_classes
-        n, ak, h, w = preds_T.shape
-        a = ak // k
-        if ak % k or target.numel() != n * h * w * a:
+        name = type(self).__name__
+        preds_T = anchor_view(preds_T, self.anchor_classes, name)
+        n, a, _, h, w = preds_T.shape
+        if target.numel() != n * h * w * a:
             raise ValueError(
-                f'{type(self).__name__}: anchor_classes={k} needs '
-                f'[N, A*K, H, W] logits and [N, H*W*A] targets, got logits '
-                f'{tuple(preds_T.shape)} and target {tuple(target.shape)}.')
-        return (preds_T.view(n, a, k, h, w), preds_S.view(n, a, k, h, w),
+                f'{name}: anchor_classes={self.anchor_classes} needs '
+                f'[N, H*W*A] = [{n}, {h * w * a}] per-anchor targets for '
+                f'logits {tuple(preds_S.shape)}, got {tuple(target.shape)}.')
+        return (preds_T, preds_S.view(preds_T.shape),
                 target.reshape(n, h, w, a).permute(0, 3, 1, 2))

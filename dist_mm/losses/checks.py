@@ -32,8 +32,8 @@ def check_mask(mask: Tensor, preds: Tensor, class_dim: int) -> None:
     """Raise unless ``mask`` is the logits' shape with a size-1 class dim."""
     expected = list(preds.shape)
     expected[class_dim] = 1
-    if list(mask.shape) != expected and \
-            list(mask.shape) != expected[:class_dim] + expected[class_dim + 1:]:
+    squeezed = expected[:class_dim] + expected[class_dim + 1:]
+    if list(mask.shape) not in (expected, squeezed):
         raise ValueError(
             f'valid_mask of shape {tuple(mask.shape)} does not fit logits of '
             f'shape {tuple(preds.shape)}: expected {tuple(expected)}. A label '

@@ -3,13 +3,14 @@ from typing import Dict
 
 import torch.nn.functional as F
 from mmrazor.registry import MODELS
-from torch import Tensor, nn
+from torch import Tensor
 
-from .functional import feature_relations
+from .base import RelationLoss
+from .relations import feature_relations
 
 
 @MODELS.register_module()
-class DISTFeatureLoss(nn.Module):
+class DISTFeatureLoss(RelationLoss):
     """DIST+ channel relation + spatial relation loss on ``[B, D, H, W]``.
 
     Channel mismatches are never handled silently: put a connector on the
@@ -25,15 +26,16 @@ class DISTFeatureLoss(nn.Module):
             mismatch is an error.
     """
 
+    term_weights = dict(channel='channel_weight', spatial='spatial_weight')
+
     def __init__(self,
                  channel_weight: float = 1.0,
                  spatial_weight: float = 1.0,
                  loss_weight: float = 1.0,
                  resize_student: bool = True) -> None:
-        super().__init__()
+        super().__init__(loss_weight)
         self.channel_weight = channel_weight
         self.spatial_weight = spatial_weight
-        self.loss_weight = loss_weight
         self.resize_student = resize_student
 
     def _align(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
@@ -76,7 +78,4 @@ class DISTFeatureLoss(nn.Module):
 
     def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
         """Weighted DIST+ feature loss (teacher map detached)."""
-        terms = self.relations(preds_S, preds_T)
-        self.last_terms = {k: v.detach() for k, v in terms.items()}
-        return self.loss_weight * (self.channel_weight * terms['channel'] +
-                                   self.spatial_weight * terms['spatial'])
+        return self.weighted(self.relations(preds_S, preds_T))

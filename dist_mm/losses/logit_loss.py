@@ -2,17 +2,19 @@
 from typing import Dict, Optional
 
 from mmrazor.registry import MODELS
-from torch import Tensor, nn
+from torch import Tensor
 
+from .base import RelationLoss, anchor_view, check_activation
 from .checks import check_mask, check_pair
-from .functional import dist_relations, valid_mask_from_labels
+from .labels import valid_mask_from_labels
+from .relations import dist_relations
 
 SPREAD_FLOOR = 0.1  # flat start: DIST gradient ~ task gradient (README)
 TEACHER_FLAT_RTOL = 1e-3  # relative spread of a teacher slice with no signal
 
 
 @MODELS.register_module()
-class DISTLogitLoss(nn.Module):
+class DISTLogitLoss(RelationLoss):
     """DIST inter-class + intra-class Pearson relation loss on dense logits.
 
     Instances are every position of every dim except the class dim, so
@@ -58,6 +60,8 @@ class DISTLogitLoss(nn.Module):
             0 only leaves out float rounding noise.
     """
 
+    term_weights = dict(inter='inter_weight', intra='intra_weight')
+
     def __init__(self,
                  inter_weight: float = 1.0,
                  intra_weight: float = 1.0,
@@ -69,15 +73,11 @@ class DISTLogitLoss(nn.Module):
                  sync_intra_class: bool = False,
                  spread_floor: float = SPREAD_FLOOR,
                  teacher_flat_rtol: float = TEACHER_FLAT_RTOL) -> None:
-        super().__init__()
-        if activation not in ('softmax', 'sigmoid'):
-            raise ValueError(f"activation must be 'softmax' or 'sigmoid', "
-                             f'got {activation!r}')
+        super().__init__(loss_weight)
         self.inter_weight = inter_weight
         self.intra_weight = intra_weight
         self.tau = tau
-        self.loss_weight = loss_weight
-        self.activation = activation
+        self.activation = check_activation(activation)
         self.anchor_classes = anchor_classes
         self.ignore_index = ignore_index
         self.sync_intra_class = sync_intra_class
@@ -85,16 +85,12 @@ class DISTLogitLoss(nn.Module):
         self.teacher_flat_rtol = teacher_flat_rtol
 
     def _layout(self, preds: Tensor):
-        """View anchor logits ``[N, A*K, H, W]`` as ``[N, A, K, H, W]``."""
+        """Anchor logits ``[N, A*K, H, W]`` as ``[N, A, K, H, W]``, and the
+        class dim."""
         if self.anchor_classes is None:
             return preds, 1
-        k = self.anchor_classes
-        if preds.ndim != 4 or preds.shape[1] % k:
-            raise ValueError(
-                f'anchor_classes={k} needs [N, A*K, H, W] logits with a '
-                f'channel count divisible by {k}, got {tuple(preds.shape)}.')
-        n, ak, h, w = preds.shape
-        return preds.view(n, ak // k, k, h, w), 2
+        return anchor_view(preds, self.anchor_classes,
+                           type(self).__name__), 2
 
     def relations(self,
                   preds_S: Tensor,
@@ -138,7 +134,4 @@ class DISTLogitLoss(nn.Module):
                 raise ValueError('pass valid_mask or gt_labels, not both')
             valid_mask = valid_mask_from_labels(gt_labels, preds_S.shape[-2:],
                                                 self.ignore_index)
-        terms = self.relations(preds_S, preds_T, valid_mask)
-        self.last_terms = {k: v.detach() for k, v in terms.items()}
-        return self.loss_weight * (self.inter_weight * terms['inter'] +
-                                   self.intra_weight * terms['intra'])
+        return self.weighted(self.relations(preds_S, preds_T, valid_mask))

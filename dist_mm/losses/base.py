@@ -1,0 +1,59 @@
+"""The contract the DIST / DIST+ losses share."""
+from typing import Dict, Optional
+
+from torch import Tensor, nn
+
+ACTIVATIONS = ('softmax', 'sigmoid')
+
+
+class RelationLoss(nn.Module):
+    """A weighted sum of unweighted relation terms.
+
+    A subclass computes its terms in :meth:`relations` (a dict of scalar
+    tensors, named as in :attr:`term_weights`), and its ``forward`` (whose
+    arguments are the names used in ``loss_forward_mappings``) returns
+    :meth:`weighted` of them. After each call ``last_terms`` holds the
+    detached unweighted terms of that call; ``DISTPlusDistill`` logs them as
+    ``rel.<loss name>.<term>``.
+
+    Args:
+        loss_weight (float): Weight of the whole loss.
+    """
+
+    #: term name -> name of the attribute holding its weight (None: 1)
+    term_weights: Dict[str, Optional[str]] = {}
+
+    def __init__(self, loss_weight: float = 1.0) -> None:
+        super().__init__()
+        self.loss_weight = loss_weight
+        self.last_terms: Dict[str, Tensor] = {}
+
+    def relations(self, *args, **kwargs) -> Dict[str, Tensor]:
+        """The unweighted terms."""
+        raise NotImplementedError
+
+    def weighted(self, terms: Dict[str, Tensor]) -> Tensor:
+        """``loss_weight * sum(weight_k * term_k)``; keeps ``last_terms``."""
+        self.last_terms = {k: v.detach() for k, v in terms.items()}
+        return self.loss_weight * sum(
+            (getattr(self, w) if w else 1.0) * terms[k]
+            for k, w in self.term_weights.items())
+
+
+def check_activation(activation: str) -> str:
+    """``activation`` if it is ``'softmax'`` or ``'sigmoid'``."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be 'softmax' or 'sigmoid', got "
+                         f'{activation!r}')
+    return activation
+
+
+def anchor_view(preds: Tensor, k: int, what: str) -> Tensor:
+    """Sigmoid anchor-head logits ``[N, A*K, H, W]`` as ``[N, A, K, H, W]``
+    (mmdet's channel order: anchor-major, class-minor)."""
+    if preds.ndim != 4 or preds.shape[1] % k:
+        raise ValueError(
+            f'{what}: anchor_classes={k} needs [N, A*K, H, W] logits with a '
+            f'channel count divisible by {k}, got {tuple(preds.shape)}.')
+    n, ak, h, w = preds.shape
+    return preds.view(n, ak // k, k, h, w)
