@@ -353,11 +353,13 @@ def main(argv: Optional[List[str]] = None) -> None:
         everything[f'{key}/{scene}'] = results
         tables.append(summary(PAIRS[key], scene, results))
         print('\n' + tables[-1] + '\n', flush=True)
-    with open(osp.join(WORK, 'results.json'), 'w') as f:
-        json.dump(everything, f, indent=1)
-    with open(osp.join(WORK, 'results.md'), 'w') as f:
-        f.write('\n\n'.join(tables) + '\n')
-    plot(everything, osp.join(WORK, 'results.png'))
+        # after every experiment, so that a long run stopped later keeps
+        # the experiments it finished
+        with open(osp.join(WORK, 'results.json'), 'w') as f:
+            json.dump(everything, f, indent=1)
+        with open(osp.join(WORK, 'results.md'), 'w') as f:
+            f.write('\n\n'.join(tables) + '\n')
+        plot(everything, osp.join(WORK, 'results.png'))
     print('\n\n'.join(tables))
     print(f'\nwritten: {WORK}/results.json, results.md, results.png')
 
