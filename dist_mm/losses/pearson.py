@@ -20,6 +20,7 @@ import torch
 from torch import Tensor
 
 EPS = 1e-8
+ROUNDING_RTOL = 1e-5  # std / |mean| of a slice that is only rounding noise
 Dims = Union[int, Sequence[int]]
 
 
@@ -55,9 +56,9 @@ def _sum_of_products(x: Tensor, y: Tensor, dims: Tuple[int, ...],
 
 
 def _near_constant(sq_norm_c: Tensor, mean: Tensor, count: Tensor,
-                   rtol: float = 1e-5) -> Tensor:
+                   rtol: float = ROUNDING_RTOL) -> Tensor:
     """Slices whose centred norm is at most ``rtol`` of their magnitude
-    (``||x||^2 = ||x_c||^2 + count * mean^2``); the default 1e-5 is float
+    (``||x||^2 = ||x_c||^2 + count * mean^2``); the default is float
     rounding noise. For ``rtol << 1`` this is std / |mean| <= rtol."""
     return sq_norm_c <= rtol**2 * (sq_norm_c + count * mean.square())
 
@@ -140,7 +141,7 @@ def _degenerate(norm_a: Tensor, norm_b: Tensor, eps: float, sq_a: Tensor,
     equal logits for the 2-8 instances of a 1x1 FPN level).
     """
     return (norm_a * norm_b <= eps) | _near_constant(sq_a, mean_a, count) | \
-        _near_constant(sq_b, mean_b, count, max(flat_rtol, 1e-5))
+        _near_constant(sq_b, mean_b, count, max(flat_rtol, ROUNDING_RTOL))
 
 
 def _spread_damping(norm_a: Tensor, norm_b: Tensor,

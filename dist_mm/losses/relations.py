@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .base import check_activation
 from .pearson import pearson_distance, synced_pearson_distance
 from .precision import full_precision, upcast
 
@@ -15,12 +16,9 @@ def class_probs(logits: Tensor, class_dim: int, tau: float,
     """Probabilities (float32 at least) of ``logits / tau``."""
     x = upcast(logits)
     x = x / tau if tau != 1.0 else x
-    if activation == 'softmax':
+    if check_activation(activation) == 'softmax':
         return x.softmax(dim=class_dim)
-    if activation == 'sigmoid':
-        return x.sigmoid()
-    raise ValueError(f"activation must be 'softmax' or 'sigmoid', "
-                     f'got {activation!r}')
+    return x.sigmoid()
 
 
 def masked_mean(x: Tensor, valid: Optional[Tensor]) -> Tensor:
