@@ -250,7 +250,7 @@ def build_steps(kind: str, variants: List[str],
                 device: str = 'cpu') -> Dict[str, Callable[[], None]]:
     """Build every model of the pair: one step function per variant."""
     pair = PAIRS[kind]
-    batch = batch_for(kind, pair['size'])
+    batch = batch_for(kind, pair['size'], pair['batch'])
     torch.manual_seed(0)
     student = build_model(dict(cfg_path=pair['student'],
                                override=pair['override'])).to(device)
@@ -282,19 +282,31 @@ def main() -> None:
                         '(with d, also f and fg: its teacher pass alone)')
     parser.add_argument('--device', default='cpu',
                         help="'cpu' or a CUDA device such as 'cuda'")
+    parser.add_argument('--size', nargs=2, type=int, metavar=('H', 'W'),
+                        help="image size (default: each pair's own)")
+    parser.add_argument('--batch', type=int, default=2,
+                        help='images per training batch (default 2)')
     parser.add_argument('--peaks-only', action='store_true',
                         help='internal: print the peaks of one pair as JSON')
     args = parser.parse_args()
     if args.device.startswith('cuda') and not torch.cuda.is_available():
         parser.error(f'--device {args.device}: torch '
                      f'{torch.__version__} sees no CUDA device here.')
+    shape = ['--batch', str(args.batch)] + (
+        ['--size', *map(str, args.size)] if args.size else [])
     if len(args.pairs) > 1:  # one process per pair: a fresh allocator
         for kind in args.pairs:
             subprocess.run([sys.executable, __file__, '--reps',
                             str(args.reps), '--pairs', kind, '--device',
-                            args.device, '--variants', *args.variants],
-                           check=True)
+                            args.device, '--variants', *args.variants,
+                            *shape], check=True)
         return
+    for pair in PAIRS.values():
+        pair['batch'] = args.batch
+        if args.size:
+            pair['size'] = tuple(args.size)
+            if 'data_preprocessor' in pair['override']:  # pads to its size
+                pair['override']['data_preprocessor']['size'] = pair['size']
     DefaultScope.get_instance('benchmark_distill', scope_name='mmrazor')
     kind = args.pairs[0]
     if args.peaks_only:
@@ -305,8 +317,8 @@ def main() -> None:
     where = torch.cuda.get_device_name(args.device) \
         if args.device.startswith('cuda') else \
         f'CPU, {torch.get_num_threads()} threads'
-    print(f'torch {torch.__version__}, {where}, batch of 2, medians of '
-          f'{args.reps} rounds', flush=True)
+    print(f'torch {torch.__version__}, {where}, batch of {args.batch}, '
+          f'medians of {args.reps} rounds', flush=True)
     pair = PAIRS[kind]
     print(f'\n{kind}: {pair["teacher"].split("/")[-1]} -> '
           f'{pair["student"].split("/")[-1]} at {pair["size"]}', flush=True)
@@ -314,7 +326,7 @@ def main() -> None:
                              args.reps, args.device)
     peaks = subprocess.run(
         [sys.executable, __file__, '--peaks-only', '--pairs', kind,
-         '--device', args.device, '--variants', *args.variants],
+         '--device', args.device, '--variants', *args.variants, *shape],
         check=True, stdout=subprocess.PIPE, text=True,
         env=exact_rss_env()).stdout.strip().splitlines()[-1]
     peaks = json.loads(peaks)

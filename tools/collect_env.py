@@ -7,19 +7,46 @@ mmrazor and dist_mm::
     python tools/collect_env.py
 """
 import importlib
+import signal
+import subprocess
+import sys
 from collections import OrderedDict
 from typing import Dict
 
 
-def mmcv_ops() -> str:
-    """How mmcv's compiled ops were built, or why they do not load."""
+# Run in a child process: a mis-built ``_ext`` can crash the interpreter.
+# mmcv 2.1.0 built against CUDA 13 (nvcc 13.0, torch 2.11+cu130) runs its
+# kernels but segfaults in ``get_compiling_cuda_version()``; the report must
+# still come out, so the kernels are probed first and the version last.
+PROBE = """
+import torch
+from mmcv.ops import get_compiling_cuda_version, nms
+boxes, scores = torch.tensor([[0., 0., 2., 2.]]), torch.tensor([1.])
+devices = ['CPU']
+nms(boxes, scores, 0.5)
+if torch.cuda.is_available():
     try:
-        from mmcv.ops import get_compiling_cuda_version
-        cuda = get_compiling_cuda_version()
-    except (ImportError, OSError) as err:  # mmcv-lite or a broken build
-        return f'not available ({type(err).__name__}: {err})'
-    return 'compiled, CPU only' if cuda in ('not available', '') \
-        else f'compiled, CUDA {cuda}'
+        nms(boxes.cuda(), scores.cuda(), 0.5)
+        devices.append('CUDA')
+    except RuntimeError:
+        pass
+print('compiled, kernels run on ' + ' + '.join(devices), flush=True)
+print('built with CUDA ' + get_compiling_cuda_version(), flush=True)
+"""
+
+
+def mmcv_ops() -> str:
+    """Where mmcv's compiled ops run, or why they do not load."""
+    proc = subprocess.run([sys.executable, '-c', PROBE], text=True,
+                          capture_output=True)
+    lines = proc.stdout.splitlines()
+    if not lines:  # mmcv-lite or a broken build
+        error = (proc.stderr.strip().splitlines() or ['no output'])[-1]
+        return f'not available ({error})'
+    if proc.returncode < 0:
+        lines.append(f'get_compiling_cuda_version() crashed with '
+                     f'{signal.Signals(-proc.returncode).name}')
+    return ', '.join(lines)
 
 
 def collect_env() -> Dict[str, str]:
