@@ -18,6 +18,8 @@ kernel (``expected scalar type Float but found Half``).
 import torch
 from mmrazor.registry import MODELS
 
+from dist_mm.engine import AMP_INIT_SCALE
+
 from . import distill_cfgs
 
 STEPS = 20
@@ -63,8 +65,10 @@ def test_fp16_dist_skips_only_while_the_scaler_calibrates():
     assert all(step < CALIBRATION for step in skipped)
 
 
-def test_fp16_dist_skips_no_step_from_a_lower_initial_scale():
-    assert fp16_skipped_steps(init_scale=2.0**8) == []
+def test_fp16_dist_skips_no_step_from_the_amp_initial_scale():
+    """``tools/train.py --amp`` starts the GPU loss scale at
+    ``AMP_INIT_SCALE``: there DIST skips no step."""
+    assert fp16_skipped_steps(init_scale=AMP_INIT_SCALE) == []
 
 
 def test_fp16_student_alone_skips_no_step():

@@ -401,6 +401,29 @@ def test_feature_loss_resizes_student_to_teacher():
                                ref.feature_loss(up, ft))
 
 
+@pytest.mark.parametrize('labels', [False, True])
+def test_logit_loss_resizes_student_logits_of_another_stride(labels):
+    """A stride-8 student and a stride-4 teacher (PSPNet and DeepLabV3+):
+    the student logits bilinearly upsampled, then the plain DIST loss; the
+    label map masks at the teacher's resolution; gradients flow through the
+    resize."""
+    ls = torch.randn(2, 5, 4, 6, dtype=torch.float64, requires_grad=True)
+    lt = torch.randn(2, 5, 8, 12, dtype=torch.float64)
+    gt = torch.randint(0, 5, (2, 32, 48))
+    gt[:, :8] = 255
+    kwargs = dict(gt_labels=gt) if labels else {}
+    up = torch.nn.functional.interpolate(ls, size=(8, 12), mode='bilinear',
+                                         align_corners=False)
+    valid = valid_mask_from_labels(gt, (8, 12))[:, 0] if labels else None
+    loss = DISTLogitLoss(resize_student=True)
+    torch.testing.assert_close(loss(ls, lt, **kwargs),
+                               ref.dist_loss(up, lt, valid=valid))
+    assert torch.autograd.gradcheck(lambda x: loss(x, lt, **kwargs), (ls, ))
+    with pytest.raises(ValueError, match='spatial sizes differ.*'
+                       'resize_student=True'):
+        DISTLogitLoss()(ls, lt, **kwargs)
+
+
 def test_gt_labels_mask_ignored_pixels():
     ls, lt = torch.randn(2, 19, 8, 16), torch.randn(2, 19, 8, 16)
     labels = torch.randint(0, 19, (2, 1, 64, 128))

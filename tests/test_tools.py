@@ -13,6 +13,7 @@ from mmengine.config import Config
 from mmengine.device import get_device
 from mmengine.runner import load_checkpoint
 
+from dist_mm.engine import AMP_INIT_SCALE, amp_optim_wrapper
 from dist_mm.testing import DEMO_CONFIGS, prepare_demo_dir
 from mmrazor.registry import MODELS
 
@@ -131,6 +132,22 @@ def test_train_and_test_accept_both_local_rank_spellings(flag, monkeypatch):
     monkeypatch.setattr(sys, 'argv',
                         ['test.py', config, 'ckpt.pth', flag, '1'])
     assert test.parse_args().local_rank == 1
+
+
+def test_amp_on_a_gpu_starts_the_loss_scale_where_dist_skips_no_step():
+    """``--amp`` on an accelerator: mmengine's AmpOptimWrapper, dynamic
+    scaling from AMP_INIT_SCALE (tests/test_fp16.py), unless the config
+    sets its own loss_scale; on CPU, bf16 autocast."""
+    sgd = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01))
+    gpu = amp_optim_wrapper(sgd, 'cuda')
+    assert gpu == dict(sgd, type='AmpOptimWrapper',
+                       loss_scale=dict(init_scale=AMP_INIT_SCALE))
+    assert AMP_INIT_SCALE == 2.0**8
+    assert amp_optim_wrapper(dict(sgd, loss_scale=512.), 'cuda')[
+        'loss_scale'] == 512.
+    assert amp_optim_wrapper(sgd, 'cpu') == dict(sgd,
+                                                 type='CPUAmpOptimWrapper')
+    assert sgd['type'] == 'OptimWrapper'  # the config is not changed
 
 
 def test_demo_progress_shows_log_lines_not_the_config_dump(demo_run):

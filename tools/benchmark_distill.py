@@ -236,7 +236,7 @@ def frozen_graph_floor(model, batch) -> Callable[[], None]:
     def step():
         with torch.inference_mode():
             teacher_forward(teacher, data['inputs'], model._student_rois,
-                            model._teacher_sources)
+                            model.teacher_pass.sources)
     return step
 
 

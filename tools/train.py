@@ -8,6 +8,7 @@ import argparse
 import os
 
 import dist_mm  # noqa: F401  (torch 2.x fixes, registers dist_mm classes)
+from dist_mm.engine import amp_optim_wrapper
 from dist_mm.utils import check_data_roots, check_work_dir, load_tool_config
 from mmengine.config import Config, DictAction
 from mmengine.device import get_device
@@ -42,12 +43,8 @@ def parse_args() -> argparse.Namespace:
 def build_config(args: argparse.Namespace) -> Config:
     cfg = load_tool_config(args.config, args.launcher, args.cfg_options,
                            args.work_dir)
-    if args.amp and get_device() == 'cpu':
-        # mmengine's AmpOptimWrapper needs an accelerator: bf16 autocast.
-        cfg.optim_wrapper.type = 'CPUAmpOptimWrapper'
-    elif args.amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.amp:
+        cfg.optim_wrapper = amp_optim_wrapper(cfg.optim_wrapper, get_device())
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None

@@ -6,10 +6,14 @@ _base_ = [
 teacher_cfg = 'mmdet::cascade_rcnn/cascade-mask-rcnn_x101-64x4d_fpn_20e_coco.py'  # noqa: E501
 teacher_ckpt = 'https://download.openmmlab.com/mmdetection/v2.0/cascade_rcnn/cascade_mask_rcnn_x101_64x4d_fpn_20e_coco/cascade_mask_rcnn_x101_64x4d_fpn_20e_coco_20200512_161033-bdb5126a.pth'  # noqa: E501
 
+# The teacher scores the student's RoIs with its first stage, as the DIST
+# authors do (their MasKD configs cut the cascade to num_stages=1): the later
+# stages were trained on boxes refined once or twice. The recorded stage is
+# the one that runs; the others never do.
 model = dict(
     teacher=dict(cfg_path=teacher_cfg),
     teacher_ckpt=teacher_ckpt,
-    acclimated_modules=['roi_head.bbox_head.2.shared_fcs',
-                        'roi_head.bbox_head.2.fc_cls'],
+    acclimated_modules=['roi_head.bbox_head.0.shared_fcs',
+                        'roi_head.bbox_head.0.fc_cls'],
     distiller=dict(teacher_recorders=dict(
-        rcnn_cls=dict(source='roi_head.bbox_head.2.fc_cls'))))
+        rcnn_cls=dict(source='roi_head.bbox_head.0.fc_cls'))))

@@ -1,5 +1,8 @@
-"""Distillation algorithms, registered in MMRazor's ``MODELS`` registry."""
+"""Distillation algorithms, registered in MMRazor's ``MODELS`` registry,
+and the teacher passes they run, one per model family."""
 from .dist_plus_distill import DISTPlusDistill
-from .teacher_forward import teacher_forward
+from .teacher_passes import (TEACHER_PASSES, TeacherPass, build_teacher_pass,
+                             teacher_forward)
 
-__all__ = ['DISTPlusDistill', 'teacher_forward']
+__all__ = ['DISTPlusDistill', 'TEACHER_PASSES', 'TeacherPass',
+           'build_teacher_pass', 'teacher_forward']

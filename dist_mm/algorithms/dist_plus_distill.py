@@ -2,6 +2,7 @@
 forward-only, strictly loaded, optionally acclimated teacher."""
 import contextlib
 import logging
+from functools import partial
 from typing import Dict, List, Optional, Sequence
 
 import torch
@@ -18,7 +19,7 @@ from ..losses import RelationLoss, TeacherAcclimationLoss
 from .checks import (check_distiller_config, check_recorder_sources,
                      check_same_classes, load_teacher_checkpoint,
                      param_names_under, recorded_modules)
-from .teacher_forward import needs_student_rois, teacher_forward
+from .teacher_passes import build_teacher_pass
 
 
 def build_model(model):
@@ -52,10 +53,11 @@ class DISTPlusDistill(SingleTeacherDistill):
     Differences from ``SingleTeacherDistill`` (which it extends):
 
     * the teacher runs forward-only (no losses, no label assignment, only
-      the parts that lead to recorded modules, :func:`teacher_forward`)
-      before the student (for two-stage teachers: when the student's RoI
-      head is about to pool its sampled RoIs), under ``no_grad`` unless
-      parts of it are acclimated;
+      the parts that lead to recorded modules), through the teacher pass of
+      its model family (:mod:`dist_mm.algorithms.teacher_passes`; a family
+      without one is refused at build), before the student (when it scores
+      the student's RoIs: when the student's RoI head is about to pool
+      them), under ``no_grad`` unless parts of it are acclimated;
     * a two-stage teacher scores exactly the student's sampled RoIs;
     * the whole teacher stays in eval mode (dropout and drop-path too);
     * the teacher checkpoint is loaded strictly, teacher and student must
@@ -80,7 +82,7 @@ class DISTPlusDistill(SingleTeacherDistill):
             parameters stay trainable. Empty: the teacher is frozen.
         log_relation_terms (bool): Log the relation terms.
         truncate_teacher (bool): Run only the teacher parts that lead to a
-            recorded module (see :func:`teacher_forward`). Needs module
+            recorded module (see the teacher passes). Needs module
             recorders only; with another recorder type the whole
             forward-only pass runs.
         teacher_autocast (str, optional): Precision of the teacher forward,
@@ -138,8 +140,9 @@ class DISTPlusDistill(SingleTeacherDistill):
         for name, param in self.teacher.named_parameters():
             param.requires_grad = name in trainable
         self.log_relation_terms = log_relation_terms
-        self._teacher_sources = recorded_modules(
-            distiller.get('teacher_recorders')) if truncate_teacher else None
+        self.teacher_pass = build_teacher_pass(
+            self.teacher, recorded_modules(distiller.get('teacher_recorders'))
+            if truncate_teacher else None)
         if teacher_autocast not in (None, 'float32', 'bfloat16', 'float16'):
             raise ValueError("teacher_autocast must be None, 'float32', "
                              f"'bfloat16' or 'float16', got "
@@ -148,28 +151,32 @@ class DISTPlusDistill(SingleTeacherDistill):
         self.teacher_channels_last = teacher_channels_last
         if teacher_channels_last:
             self.teacher.to(memory_format=torch.channels_last)
-        self._student_rois: Optional[Tensor] = None
-        # the batch a two-stage teacher still has to score, during loss()
+        # the student's RoIs the teacher scores, by kind, in this step
+        self._student_rois: Dict[str, Tensor] = {}
+        # the batch the teacher still has to run on, during loss()
         self._teacher_inputs: Optional[Tensor] = None
-        if needs_student_rois(self.teacher):
-            if not needs_student_rois(self.student):
-                raise ValueError('a two-stage teacher needs a two-stage '
-                                 'student whose sampled RoIs it can score.')
-            self.student.roi_head.bbox_roi_extractor.register_forward_pre_hook(
-                self._teacher_scores_student_rois)
+        self._roi_modules = self.teacher_pass.student_roi_modules(
+            self.student,
+            recorded_modules(distiller.get('student_recorders')))
+        for kind, module in self._roi_modules.items():
+            module.register_forward_pre_hook(
+                partial(self._capture_student_rois, kind))
 
-    def _teacher_scores_student_rois(self, module, args) -> None:
-        """Forward pre-hook of the student's RoI extractor ``(feats, rois)``:
-        in a training step, the teacher runs now, on the sampled RoIs.
+    def _capture_student_rois(self, kind: str, module, args) -> None:
+        """Forward pre-hook of a student RoI extractor ``(feats, rois)``: in
+        a training step, keep the RoIs; once every kind the teacher scores
+        is there, the teacher runs, on them.
 
         The student's RoI head has not run yet, so the teacher's transient
         working set adds to the student's graph without the RoI head's
         activations, and no teacher feature map is held across the student's
         pass: the step's peak stays that of the student alone.
         """
-        inputs, self._teacher_inputs = self._teacher_inputs, None
-        if inputs is not None:  # in loss(), first pooling (not the masks')
-            self._student_rois = args[1].detach()
+        if self._teacher_inputs is None or kind in self._student_rois:
+            return  # not in loss(), or pooled already this step
+        self._student_rois[kind] = args[1].detach()
+        if len(self._student_rois) == len(self._roi_modules):
+            inputs, self._teacher_inputs = self._teacher_inputs, None
             self._teacher_forward(inputs)
 
     def loss(self,
@@ -183,9 +190,9 @@ class DISTPlusDistill(SingleTeacherDistill):
         to pool the RoIs it sampled, which the teacher then scores (see
         :meth:`_teacher_scores_student_rois`).
         """
-        self._student_rois = None
-        if needs_student_rois(self.teacher):
-            self._teacher_inputs = batch_inputs  # for the RoI-extractor hook
+        self._student_rois = {}
+        if self._roi_modules:
+            self._teacher_inputs = batch_inputs  # for the RoI-extractor hooks
         else:
             self._teacher_forward(batch_inputs)
         try:
@@ -236,8 +243,7 @@ class DISTPlusDistill(SingleTeacherDistill):
             batch_inputs = batch_inputs.contiguous(
                 memory_format=torch.channels_last)
         with self.distiller.teacher_recorders, self._teacher_context():
-            teacher_forward(self.teacher, batch_inputs, self._student_rois,
-                            self._teacher_sources)
+            self.teacher_pass(batch_inputs, self._student_rois)
 
     @contextlib.contextmanager
     def _teacher_context(self):

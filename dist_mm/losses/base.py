@@ -1,6 +1,7 @@
 """The contract the DIST / DIST+ losses share."""
 from typing import Dict, Optional
 
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 ACTIVATIONS = ('softmax', 'sigmoid')
@@ -57,3 +58,20 @@ def anchor_view(preds: Tensor, k: int, what: str) -> Tensor:
             f'channel count divisible by {k}, got {tuple(preds.shape)}.')
     n, ak, h, w = preds.shape
     return preds.view(n, ak // k, k, h, w)
+
+
+def resize_student(preds_S: Tensor, preds_T: Tensor, enabled: bool,
+                   what: str) -> Tensor:
+    """The student's ``[N, C, H, W]`` map bilinearly resized to the
+    teacher's ``H, W`` when they differ (``enabled``), or an error saying
+    how to fix it."""
+    if preds_S.ndim != 4 or preds_T.ndim != 4 or \
+            preds_S.shape[-2:] == preds_T.shape[-2:]:
+        return preds_S
+    if not enabled:
+        raise ValueError(
+            f'{what}: spatial sizes differ, student {tuple(preds_S.shape)} '
+            f'vs teacher {tuple(preds_T.shape)}; record outputs of the same '
+            'stride or set resize_student=True.')
+    return F.interpolate(preds_S, size=preds_T.shape[-2:], mode='bilinear',
+                         align_corners=False)

@@ -1,11 +1,10 @@
 """DIST+ feature-level loss: channel and spatial relations."""
 from typing import Dict
 
-import torch.nn.functional as F
 from mmrazor.registry import MODELS
 from torch import Tensor
 
-from .base import RelationLoss
+from .base import RelationLoss, resize_student
 from .relations import feature_relations
 
 
@@ -59,16 +58,7 @@ class DISTFeatureLoss(RelationLoss):
                 f'out_channel={c_t}, kernel_size=1, norm_cfg=None, '
                 "act_cfg=None)) and connector='s_feat' in the student entry "
                 'of loss_forward_mappings.')
-        if preds_S.shape[-2:] != preds_T.shape[-2:]:
-            if not self.resize_student:
-                raise ValueError(
-                    f'{name}: spatial sizes differ, student '
-                    f'{tuple(preds_S.shape)} vs teacher '
-                    f'{tuple(preds_T.shape)}; record features of the same '
-                    'stride or set resize_student=True.')
-            preds_S = F.interpolate(preds_S, size=preds_T.shape[-2:],
-                                    mode='bilinear', align_corners=False)
-        return preds_S
+        return resize_student(preds_S, preds_T, self.resize_student, name)
 
     def relations(self, preds_S: Tensor, preds_T: Tensor) -> Dict[str, Tensor]:
         """Unweighted ``channel`` and ``spatial`` terms (for logging)."""

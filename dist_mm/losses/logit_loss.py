@@ -4,7 +4,8 @@ from typing import Dict, Optional
 from mmrazor.registry import MODELS
 from torch import Tensor
 
-from .base import RelationLoss, anchor_view, check_activation
+from .base import (RelationLoss, anchor_view, check_activation,
+                   resize_student)
 from .checks import check_mask, check_pair
 from .labels import valid_mask_from_labels
 from .relations import dist_relations
@@ -58,6 +59,11 @@ class DISTLogitLoss(RelationLoss):
             images, the intra-class term over a batch of 8 near-equal
             teacher outputs (std/mean 1e-6..4e-4) drove training to NaN.
             0 only leaves out float rounding noise.
+        resize_student (bool): Bilinearly resize ``[N, C, H, W]`` student
+            logits to the teacher's ``H, W`` when they differ (logits at
+            different strides, e.g. a DeepLabV3+ teacher at stride 4 and a
+            PSPNet student at stride 8); if False (default) such a mismatch
+            is an error.
     """
 
     term_weights = dict(inter='inter_weight', intra='intra_weight')
@@ -72,7 +78,8 @@ class DISTLogitLoss(RelationLoss):
                  ignore_index: int = 255,
                  sync_intra_class: bool = False,
                  spread_floor: float = SPREAD_FLOOR,
-                 teacher_flat_rtol: float = TEACHER_FLAT_RTOL) -> None:
+                 teacher_flat_rtol: float = TEACHER_FLAT_RTOL,
+                 resize_student: bool = False) -> None:
         super().__init__(loss_weight)
         self.inter_weight = inter_weight
         self.intra_weight = intra_weight
@@ -83,6 +90,7 @@ class DISTLogitLoss(RelationLoss):
         self.sync_intra_class = sync_intra_class
         self.spread_floor = spread_floor
         self.teacher_flat_rtol = teacher_flat_rtol
+        self.resize_student = resize_student
 
     def _layout(self, preds: Tensor):
         """Anchor logits ``[N, A*K, H, W]`` as ``[N, A, K, H, W]``, and the
@@ -97,6 +105,8 @@ class DISTLogitLoss(RelationLoss):
                   preds_T: Tensor,
                   valid_mask: Optional[Tensor] = None) -> Dict[str, Tensor]:
         """Unweighted ``inter`` and ``intra`` terms (for logging)."""
+        preds_S = resize_student(preds_S, preds_T, self.resize_student,
+                                 type(self).__name__)
         check_pair(preds_S, preds_T, type(self).__name__, class_dim=1)
         if valid_mask is not None:
             check_mask(valid_mask, preds_S, 1)
@@ -132,6 +142,6 @@ class DISTLogitLoss(RelationLoss):
         if gt_labels is not None:
             if valid_mask is not None:
                 raise ValueError('pass valid_mask or gt_labels, not both')
-            valid_mask = valid_mask_from_labels(gt_labels, preds_S.shape[-2:],
+            valid_mask = valid_mask_from_labels(gt_labels, preds_T.shape[-2:],
                                                 self.ignore_index)
         return self.weighted(self.relations(preds_S, preds_T, valid_mask))

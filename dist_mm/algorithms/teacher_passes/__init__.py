@@ -1,0 +1,71 @@
+"""Teacher passes: one strategy per model family, picked through the
+``TEACHER_PASSES`` registry. Adding a family is one file here (README,
+"Adding a model family")."""
+import importlib
+from typing import Collection, Dict, List, Optional, Union
+
+from torch import Tensor, nn
+
+from .base import TEACHER_PASSES, TeacherPass
+from .cascade_encoder_decoder import CascadeEncoderDecoderTeacherPass
+from .dense_head import DenseHeadTeacherPass
+from .encoder_decoder import EncoderDecoderTeacherPass
+from .two_stage import TwoStageTeacherPass
+
+
+def _family(path: str) -> Optional[type]:
+    module, name = path.rsplit('.', 1)
+    try:
+        return getattr(importlib.import_module(module), name)
+    except ImportError:  # mmdet or mmseg not installed
+        return None
+
+
+def build_teacher_pass(teacher: nn.Module,
+                       sources: Optional[Collection[str]] = None
+                       ) -> TeacherPass:
+    """The registered pass for ``teacher``'s family: the one whose family
+    class comes first in the teacher's MRO (the most specific).
+
+    Raises:
+        ValueError: naming the teacher's class and the supported families,
+            when no pass runs it.
+    """
+    mro = type(teacher).__mro__
+    best, depth = None, len(mro)
+    for cls in TEACHER_PASSES.module_dict.values():
+        for path in cls.families:
+            family = _family(path)
+            if family is not None and family in mro and \
+                    mro.index(family) < depth:
+                best, depth = cls, mro.index(family)
+    if best is None:
+        supported = sorted(path.rsplit('.', 1)[1]
+                           for cls in TEACHER_PASSES.module_dict.values()
+                           for path in cls.families)
+        raise ValueError(
+            f'DISTPlusDistill has no teacher pass for a '
+            f'{type(teacher).__name__} teacher (a '
+            f'{", ".join(c.__name__ for c in mro[1:4])}). Supported '
+            f'families: {", ".join(supported)}. A new family is one '
+            'TeacherPass subclass registered in '
+            'dist_mm.algorithms.TEACHER_PASSES (README, "Adding a model '
+            'family").')
+    return best(teacher, sources)
+
+
+def teacher_forward(teacher: nn.Module,
+                    inputs: Tensor,
+                    rois: Union[None, Tensor, Dict[str, Tensor]] = None,
+                    sources: Optional[Collection[str]] = None) -> List:
+    """Run ``teacher`` forward-only on a preprocessed batch: its family's
+    pass, built for ``sources``; ``rois`` is the student's sampled bbox RoIs
+    ``[R, 5]``, or a dict of RoIs by kind."""
+    if not isinstance(rois, dict):
+        rois = {} if rois is None else {'bbox': rois}
+    return build_teacher_pass(teacher, sources)(inputs, rois)
+
+
+__all__ = ['TEACHER_PASSES', 'TeacherPass', 'build_teacher_pass',
+           'teacher_forward', 'TwoStageTeacherPass', 'DenseHeadTeacherPass',
+           'EncoderDecoderTeacherPass', 'CascadeEncoderDecoderTeacherPass']

@@ -1,0 +1,78 @@
+"""The contract of a teacher pass: how one model family's teacher runs
+forward-only for distillation."""
+from typing import Collection, Dict, List, Optional, Tuple
+
+from mmengine.registry import Registry
+from torch import Tensor, nn
+
+#: the teacher passes by name; :func:`build_teacher_pass` picks by family
+TEACHER_PASSES = Registry('teacher pass')
+
+
+class TeacherPass:
+    """How the teacher of one model family runs forward-only.
+
+    A subclass registered in ``TEACHER_PASSES`` is picked for a teacher that
+    is an instance of one of its :attr:`families` (the most specific match
+    wins, so a subclass of a family can have a strategy of its own). It owns
+    four things:
+
+    1. how the teacher runs forward-only: :meth:`forward`, which computes no
+       losses and no label assignment;
+    2. which parts to skip given the recorded module names :attr:`sources`
+       (:meth:`reads` tells whether a part is read);
+    3. whether it needs the student's RoIs, given what is recorded: the keys
+       of :meth:`student_roi_modules`;
+    4. where to take them from: the student modules whose forward pre-hook
+       receives ``(feats, rois)``, the values of :meth:`student_roi_modules`.
+
+    Args:
+        teacher: The teacher model.
+        sources: Names of the teacher modules whose outputs are recorded;
+            None runs the whole forward-only pass.
+    """
+
+    #: dotted paths of the model classes this pass runs
+    families: Tuple[str, ...] = ()
+
+    def __init__(self, teacher: nn.Module,
+                 sources: Optional[Collection[str]]) -> None:
+        self.teacher = teacher
+        self.sources = sources
+
+    def reads(self, *prefixes: str) -> bool:
+        """Whether a recorded source is one of ``prefixes`` or inside one
+        (everything is read when :attr:`sources` is None)."""
+        if self.sources is None:
+            return True
+        return any(s == p or s.startswith(p + '.') for s in self.sources
+                   for p in prefixes)
+
+    def features(self, inputs: Tensor, heads: bool):
+        """Backbone, and the neck unless only backbone stages are read and
+        no head runs."""
+        teacher = self.teacher
+        if heads or not getattr(teacher, 'with_neck', False) or \
+                self.reads('neck'):
+            return teacher.extract_feat(inputs)
+        return teacher.backbone(inputs)
+
+    def student_roi_modules(
+        self, student: nn.Module, student_sources: Optional[Collection[str]]
+    ) -> Dict[str, nn.Module]:
+        """``{kind: student module}``: the RoIs the teacher scores, by kind
+        (``'bbox'``, ``'mask'``), and the student module whose forward
+        pre-hook receives them as ``(feats, rois)``. Empty: none needed.
+
+        Raises:
+            ValueError: when the student cannot provide them.
+        """
+        return {}
+
+    def forward(self, inputs: Tensor, rois: Dict[str, Tensor]) -> List:
+        """Run the teacher on the preprocessed batch ``inputs`` (and the
+        student's ``rois`` by kind); return the outputs it computed."""
+        raise NotImplementedError
+
+    def __call__(self, inputs: Tensor, rois: Dict[str, Tensor]) -> List:
+        return self.forward(inputs, rois)

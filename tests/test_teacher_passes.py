@@ -1,0 +1,296 @@
+"""Teacher passes for every family: picked by the teacher's class, each one
+running only what the recorders read, with tiny real models built from
+mmdet's and mmseg's own configs. Adding a family: a pass in
+``dist_mm/algorithms/teacher_passes/``, a tiny model below and a test."""
+import copy
+
+import numpy as np
+import pytest
+import torch
+from mmdet.structures.mask import BitmapMasks
+from mmengine.hub import get_config
+from mmrazor.registry import MODELS
+
+from dist_mm.algorithms import build_teacher_pass
+from dist_mm.algorithms.teacher_passes import (
+    CascadeEncoderDecoderTeacherPass, DenseHeadTeacherPass,
+    EncoderDecoderTeacherPass, TwoStageTeacherPass)
+from dist_mm.testing import (NUM_CLASSES, det_batch, seg_batch,
+                             tiny_faster_rcnn, tiny_pspnet, tiny_resnet_fpn,
+                             tiny_retinanet)
+
+from .distill_cfgs import pair, rec
+
+BN = dict(type='BN', requires_grad=True)
+GN = dict(type='GN', num_groups=4, requires_grad=True)
+
+
+def _config(path, edit):
+    model = copy.deepcopy(get_config(path).model)
+    edit(model)
+    model._scope_ = path.split('::')[0]
+    return model
+
+
+def _rcnn(model, width=8):
+    """Shrink a (Cascade / Mask) R-CNN ResNet-FPN in place."""
+    if model.backbone.type == 'ResNet':
+        tiny_resnet_fpn(model, width)
+    model.rpn_head.update(in_channels=16, feat_channels=16)
+    heads = model.roi_head.bbox_head
+    for head in heads if isinstance(heads, list) else [heads]:
+        head.update(in_channels=16, fc_out_channels=32,
+                    num_classes=NUM_CLASSES)
+    model.roi_head.bbox_roi_extractor.out_channels = 16
+    if 'mask_head' in model.roi_head:
+        model.roi_head.mask_roi_extractor.out_channels = 16
+        model.roi_head.mask_head.update(in_channels=16, conv_out_channels=16,
+                                        num_classes=NUM_CLASSES)
+    model.train_cfg.rpn_proposal.update(nms_pre=200, max_per_img=64)
+    rcnn = model.train_cfg.rcnn
+    for stage in rcnn if isinstance(rcnn, list) else [rcnn]:
+        stage.sampler.num = 32
+    model.test_cfg.rpn.update(nms_pre=200, max_per_img=64)
+
+
+def _swin(model):
+    model.backbone.update(embed_dims=16, depths=[1, 1, 1, 1],
+                          num_heads=[1, 1, 1, 1], init_cfg=None)
+    model.neck.update(in_channels=[16, 32, 64, 128], out_channels=16)
+    _rcnn(model)
+
+
+def _dense(model):
+    tiny_resnet_fpn(model, 8)
+    model.bbox_head.update(in_channels=16, feat_channels=16, stacked_convs=1,
+                           num_classes=NUM_CLASSES, norm_cfg=GN)
+
+
+def _rtmdet(model):
+    model.backbone.update(widen_factor=0.125, init_cfg=None, norm_cfg=BN)
+    model.neck.update(in_channels=[32, 64, 128], out_channels=16,
+                      num_csp_blocks=1, norm_cfg=BN)
+    model.bbox_head.update(in_channels=16, feat_channels=16, stacked_convs=1,
+                           num_classes=NUM_CLASSES, norm_cfg=BN)
+
+
+def _ocrnet(model):
+    model.pretrained = None
+    model.backbone.update(depth=18, stem_channels=8, base_channels=8,
+                          norm_cfg=BN)
+    model.decode_head[0].update(in_channels=32, channels=16, norm_cfg=BN)
+    model.decode_head[1].update(in_channels=64, channels=16, ocr_channels=8,
+                                norm_cfg=BN)
+    model.data_preprocessor.update(size=None, size_divisor=8)
+
+
+def _detr(model):
+    model.backbone.init_cfg = None
+    model.bbox_head.num_classes = NUM_CLASSES
+
+
+MMDET = 'mmdet::'
+FAMILIES = {
+    # name: (tiny model config, the pass it must get)
+    'faster-rcnn': (tiny_faster_rcnn(), TwoStageTeacherPass),
+    'mask-rcnn': (_config(MMDET + 'mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py',
+                          _rcnn), TwoStageTeacherPass),
+    'cascade-rcnn': (_config(
+        MMDET + 'cascade_rcnn/cascade-rcnn_r50_fpn_1x_coco.py', _rcnn),
+        TwoStageTeacherPass),
+    'swin-mask-rcnn': (_config(
+        MMDET + 'swin/mask-rcnn_swin-t-p4-w7_fpn_1x_coco.py', _swin),
+        TwoStageTeacherPass),
+    'retinanet': (tiny_retinanet(), DenseHeadTeacherPass),
+    'fcos': (_config(MMDET + 'fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py',
+                     _dense), DenseHeadTeacherPass),
+    'atss': (_config(MMDET + 'atss/atss_r50_fpn_1x_coco.py', _dense),
+             DenseHeadTeacherPass),
+    'gfl': (_config(MMDET + 'gfl/gfl_r50_fpn_1x_coco.py', _dense),
+            DenseHeadTeacherPass),
+    'rtmdet': (_config(MMDET + 'rtmdet/rtmdet_tiny_8xb32-300e_coco.py',
+                       _rtmdet), DenseHeadTeacherPass),
+    'pspnet': (tiny_pspnet(), EncoderDecoderTeacherPass),
+    'ocrnet': (_config(
+        'mmseg::ocrnet/ocrnet_r101-d8_4xb2-40k_cityscapes-512x1024.py',
+        _ocrnet), CascadeEncoderDecoderTeacherPass),
+}
+# the classifier each dense head applies after its cls_convs
+CLASSIFIERS = dict(retinanet='retina_cls', fcos='conv_cls', atss='atss_cls',
+                   gfl='gfl_cls', rtmdet='rtm_cls')
+
+
+def build(name):
+    torch.manual_seed(0)
+    return MODELS.build(FAMILIES[name][0]).eval()
+
+
+def distill(student, teacher, s_rec, t_rec, loss='DISTLogitLoss', **kw):
+    """A DISTPlusDistill model on one recorder pair."""
+    torch.manual_seed(0)
+    cfg = dict(
+        type='DISTPlusDistill', architecture=FAMILIES[student][0],
+        teacher=FAMILIES[teacher][0],
+        distiller=dict(
+            type='ConfigurableDistiller',
+            student_recorders=dict(s=rec(s_rec)),
+            teacher_recorders=dict(t=rec(t_rec)),
+            distill_losses=dict(loss=dict(type=loss)),
+            loss_forward_mappings=dict(loss=pair('s', 't'))), **kw)
+    model = MODELS.build(cfg)
+    model.train()
+    return model
+
+
+def calls_of(module, names):
+    """Names of the submodules of ``module`` that ran, in order."""
+    ran = []
+    for name in names:
+        module.get_submodule(name).register_forward_hook(
+            lambda m, i, o, name=name: ran.append(name))
+    return ran
+
+
+def rois_into(module):
+    """The RoIs each call of the RoI extractor ``module`` pools."""
+    seen = []
+    module.register_forward_pre_hook(lambda m, args: seen.append(args[1]))
+    return seen
+
+
+def masked(batch):
+    """``batch`` with box-shaped instance masks, for Mask R-CNN."""
+    for sample in batch['data_samples']:
+        h, w = sample.metainfo['img_shape']
+        masks = np.zeros((len(sample.gt_instances), h, w), np.uint8)
+        for mask, box in zip(masks, sample.gt_instances.bboxes.int()):
+            mask[box[1]:box[3] + 1, box[0]:box[2] + 1] = 1
+        sample.gt_instances.masks = BitmapMasks(masks, h, w)
+    return batch
+
+
+def step(model, batch):
+    data = model.data_preprocessor(copy.copy(batch), True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    assert torch.isfinite(losses['distill.loss']), losses
+    return losses
+
+
+@pytest.mark.parametrize('name', sorted(FAMILIES))
+def test_each_family_gets_its_most_specific_pass(name):
+    assert type(build_teacher_pass(build(name))) is FAMILIES[name][1]
+
+
+def test_a_family_without_a_pass_is_refused_at_build():
+    FAMILIES['detr'] = (_config(MMDET + 'detr/detr_r50_8xb2-150e_coco.py',
+                                _detr), None)
+    try:
+        with pytest.raises(ValueError) as err:
+            distill('faster-rcnn', 'detr', 'neck.fpn_convs.0.conv',
+                    'backbone.layer1', loss='DISTFeatureLoss')
+    finally:
+        del FAMILIES['detr']
+    message = str(err.value)
+    assert 'no teacher pass for a DETR teacher' in message
+    assert 'SingleStageDetector' in message and 'TwoStageDetector' in message
+
+
+@pytest.mark.parametrize('name', sorted(CLASSIFIERS))
+def test_dense_heads_run_only_their_classification_branch(name):
+    teacher = build(name)
+    cls = CLASSIFIERS[name]
+    head = teacher.bbox_head
+    others = [f'bbox_head.{n}' for n, _ in head.named_children()
+              if n not in ('cls_convs', cls, 'loss_cls', 'loss_bbox',
+                           'loss_centerness', 'loss_dfl', 'prior_generator',
+                           'assigner', 'sampler', 'integral', 'scales')]
+    assert others  # the regression branch at least
+    inputs = torch.rand(2, 3, 64, 64)
+    ran = calls_of(teacher, others)
+    with torch.no_grad():
+        out = build_teacher_pass(teacher, {f'bbox_head.{cls}'})(inputs, {})
+        assert ran == []
+        whole = head(teacher.extract_feat(inputs))[0]
+    assert len(out[0]) == len(whole)
+    for level, expected in zip(out[0], whole):
+        torch.testing.assert_close(level, expected, rtol=0, atol=0)
+
+
+def test_cascade_teacher_and_student_meet_at_the_recorded_stage():
+    """Both cascades record stage 0 (the DIST authors' choice): the teacher
+    runs only its first stage, on the student's first-stage RoIs."""
+    model = distill('cascade-rcnn', 'cascade-rcnn',
+                    'roi_head.bbox_head.0.fc_cls',
+                    'roi_head.bbox_head.0.fc_cls')
+    teacher_rois = rois_into(model.teacher.roi_head.bbox_roi_extractor[0])
+    student_rois = rois_into(model.student.roi_head.bbox_roi_extractor[0])
+    later = calls_of(model.teacher, ['roi_head.bbox_head.1',
+                                     'roi_head.bbox_head.2', 'rpn_head'])
+    step(model, det_batch())
+    assert later == []
+    assert len(teacher_rois) == 1
+    torch.testing.assert_close(teacher_rois[0], student_rois[0], rtol=0,
+                               atol=0)
+
+
+def test_cascade_teacher_scores_a_faster_rcnn_students_rois_with_the_recorded_stage():  # noqa: E501
+    model = distill('faster-rcnn', 'cascade-rcnn', 'roi_head.bbox_head.fc_cls',
+                    'roi_head.bbox_head.2.fc_cls')
+    ran = calls_of(model.teacher, [f'roi_head.bbox_head.{i}'
+                                   for i in range(3)])
+    step(model, det_batch())
+    assert ran == ['roi_head.bbox_head.2']
+
+
+def test_mask_head_recorders_score_the_students_positive_rois():
+    model = distill('mask-rcnn', 'mask-rcnn', 'roi_head.mask_head.conv_logits',
+                    'roi_head.mask_head.conv_logits',
+                    loss='DISTFeatureLoss')
+    teacher_rois = rois_into(model.teacher.roi_head.mask_roi_extractor)
+    student_rois = rois_into(model.student.roi_head.mask_roi_extractor)
+    step(model, masked(det_batch()))
+    torch.testing.assert_close(teacher_rois[0], student_rois[0], rtol=0,
+                               atol=0)
+    s = model.distiller.get_record('s', True)
+    t = model.distiller.get_record('t', False)
+    assert s.shape == t.shape and s.shape[0] == student_rois[0].shape[0]
+
+
+def test_two_stage_teacher_distils_features_into_a_one_stage_student():
+    """MMRazor's PKD pattern: no RoI is needed, so no RoI head runs."""
+    model = distill('retinanet', 'faster-rcnn', 'neck.fpn_convs.0.conv',
+                    'neck.fpn_convs.0.conv', loss='DISTFeatureLoss')
+    ran = calls_of(model.teacher, ['rpn_head', 'roi_head.bbox_head'])
+    step(model, det_batch())
+    assert ran == []
+
+
+def test_two_stage_teacher_rois_without_a_two_stage_student_are_refused():
+    with pytest.raises(ValueError, match='samples none'):
+        distill('retinanet', 'faster-rcnn', 'bbox_head.retina_cls',
+                'roi_head.bbox_head.fc_cls')
+
+
+def test_swin_teacher_scores_a_resnet_students_rois():
+    """The paper's stronger-teacher case: a transformer-backbone Mask R-CNN
+    teacher, a ResNet Faster R-CNN student, RoI logits."""
+    model = distill('faster-rcnn', 'swin-mask-rcnn',
+                    'roi_head.bbox_head.fc_cls', 'roi_head.bbox_head.fc_cls')
+    ran = calls_of(model.teacher, ['roi_head.mask_head'])
+    step(model, det_batch())
+    assert ran == []
+
+
+@pytest.mark.parametrize('stage', [0, 1])
+def test_ocrnet_teacher_runs_its_decode_heads_up_to_the_recorded_one(stage):
+    model = distill('pspnet', 'ocrnet', 'decode_head.conv_seg',
+                    f'decode_head.{stage}.conv_seg')
+    ran = calls_of(model.teacher, ['decode_head.0', 'decode_head.1'])
+    step(model, seg_batch())
+    assert ran == [f'decode_head.{i}' for i in range(stage + 1)]
+    if stage == 1:  # what the cascade's own forward gives
+        data = model.data_preprocessor(seg_batch(), True)
+        with torch.no_grad():
+            whole = model.teacher(data['inputs'], mode='tensor')
+        torch.testing.assert_close(model.distiller.get_record('t', False),
+                                   whole, rtol=0, atol=0)
