@@ -6,11 +6,21 @@ registries, so configs only need::
 
     custom_imports = dict(imports=['dist_mm'], allow_failed_imports=False)
 """
+import sys
+
 from .compat import apply_all as _apply_compat
 
+_recursion_limit = sys.getrecursionlimit()
 _apply_compat()
 
 from . import algorithms, engine, losses  # noqa: E402,F401  (registries)
 from .version import __version__  # noqa: E402
+
+# mmrazor.models' fx_tracer.py and channel_flow.py call
+# sys.setrecursionlimit(2**20) when imported (for MMRazor's fx tracing, which
+# DIST does not use): runaway recursion anywhere in the process would then
+# exhaust memory instead of raising RecursionError. Importing dist_mm leaves
+# the limit as it found it.
+sys.setrecursionlimit(_recursion_limit)
 
 __all__ = ["__version__", "algorithms", "engine", "losses"]

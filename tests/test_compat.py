@@ -35,6 +35,30 @@ def test_mmrazor_import_needs_the_fix_and_works_with_it():
     assert 'SingleTeacherDistill' in fixed.stdout
 
 
+def test_import_leaves_the_recursion_limit_unchanged():
+    """mmrazor.models raises the limit to 2**20 when imported; dist_mm
+    puts it back, so runaway recursion still raises RecursionError."""
+    code = ('import sys\n'
+            'before = sys.getrecursionlimit()\n'
+            'import dist_mm, mmrazor.models\n'
+            'print(before, sys.getrecursionlimit())\n'
+            'def f(n): return f(n + 1)\n'
+            'try:\n'
+            '    f(0)\n'
+            'except RecursionError:\n'
+            "    print('RecursionError')\n")
+    out = run_python(code)
+    assert out.returncode == 0, out.stderr
+    limits, caught = out.stdout.split('\n')[:2]
+    before, after = map(int, limits.split())
+    assert before == after < 2**20 and caught == 'RecursionError'
+    # what it undoes: importing dist_mm imports mmrazor's tracer, which
+    # raises the limit
+    out = run_python('import dist_mm, sys\nprint("mmrazor.models.task_'
+                     'modules.tracer.fx_tracer" in sys.modules)')
+    assert out.stdout.strip() == 'True', out.stderr
+
+
 def test_quantization_backends_fail_clearly():
     from mmrazor.structures.quantization.backend_config import \
         BackendConfigs

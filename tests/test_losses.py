@@ -279,6 +279,17 @@ def test_gradcheck_pearson_distance_float64():
             lambda x, y: pearson_distance(x, y, dims, weight), (a, b))
 
 
+def test_second_order_gradients_fail_loudly():
+    """The hand-written backward is once-differentiable: a double backward
+    (e.g. a gradient penalty) raises instead of returning wrong values."""
+    a = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(3, 4, dtype=torch.float64)
+    grad, = torch.autograd.grad(pearson_distance(a, b, 1).sum(), a,
+                                create_graph=True)
+    with pytest.raises(RuntimeError):  # without it: wrong values, silently
+        grad.sum().backward()
+
+
 def test_gradcheck_losses_float64():
     ls = torch.randn(2, 4, 3, 3, dtype=torch.float64, requires_grad=True)
     lt = torch.randn(2, 4, 3, 3, dtype=torch.float64)

@@ -18,6 +18,7 @@ from typing import Optional, Sequence, Tuple, Union
 
 import torch
 from torch import Tensor
+from torch.autograd.function import once_differentiable
 
 EPS = 1e-8
 ROUNDING_RTOL = 1e-5  # std / |mean| of a slice that is only rounding noise
@@ -101,6 +102,7 @@ class PearsonDistance(torch.autograd.Function):
         return (1.0 - rho).squeeze(dims)
 
     @staticmethod
+    @once_differentiable  # the hand-written backward is not differentiable
     def backward(ctx, grad_out: Tensor):
         (a, b, weight, mean_a, mean_b, norm_a, norm_b, denom, rho,
          degenerate) = ctx.saved_tensors

@@ -38,7 +38,7 @@ class TwoStageTeacherPass(TeacherPass):
       the student's ``mask_roi_extractor``.
 
     With ``sources=None`` (the whole pass) the bbox head of the first stage
-    runs, the mask head does not.
+    runs (if the student samples RoIs), the mask head does not.
     """
     families = ('mmdet.models.detectors.TwoStageDetector', )
 
@@ -68,6 +68,9 @@ class TwoStageTeacherPass(TeacherPass):
         if not kinds:
             return {}
         roi_head = getattr(student, 'roi_head', None)
+        if roi_head is None and self.sources is None:
+            self.read_bbox = False  # the whole pass, minus what cannot run
+            return {}
         if roi_head is None:
             raise ValueError(
                 f'the teacher\'s RoI head is recorded, so it scores the '
