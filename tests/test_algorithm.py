@@ -75,7 +75,8 @@ def test_pair_trains_through_runner(name, tmp_path):
     hub = runner.message_hub
     total = hub.get_scalar('train/loss').current()
     assert torch.isfinite(torch.tensor(total))
-    distill_keys = [k for k in hub.log_scalars if k.startswith('train/distill.')]
+    distill_keys = [k for k in hub.log_scalars
+                    if k.startswith('train/distill.')]
     assert distill_keys
     for key in distill_keys:
         assert torch.isfinite(torch.tensor(hub.get_scalar(key).current())), key
@@ -195,7 +196,9 @@ def test_teacher_checkpoint_is_loaded_strictly(tmp_path):
     partial = dict(good.teacher.state_dict())
     partial.pop('roi_head.bbox_head.fc_cls.weight')
     torch.save(dict(state_dict=partial), other)
-    with pytest.raises(RuntimeError, match=r'(?s)does not fit.*missing keys.*fc_cls\.weight'):
+    with pytest.raises(
+            RuntimeError,
+            match=r'(?s)does not fit.*missing keys.*fc_cls\.weight'):
         _build(cfg)
 
 

@@ -118,10 +118,9 @@ def test_feature_loss_matches_reference(shape):
 def test_feature_loss_hand_computed():
     # pixels (channels, D=3): (1,2,3)~(2,4,6) rho=1; (1,2,3)~(3,2,1) rho=-1;
     # (0,0,3)~(0,3,0): centred (-1,-1,2).(-1,2,-1) = -3 over 6 -> rho=-0.5
-    fs = torch.tensor([[1., 1., 0.], [2., 2., 0.], [3., 3., 3.]])[None, :,
-                                                                   None]
-    ft = torch.tensor([[2., 3., 0.], [4., 2., 3.], [6., 1., 0.]])[None, :,
-                                                                   None]
+    fs = torch.tensor([[1., 1., 0.], [2., 2., 0.], [3., 3., 3.]])
+    ft = torch.tensor([[2., 3., 0.], [4., 2., 3.], [6., 1., 0.]])
+    fs, ft = fs[None, :, None], ft[None, :, None]
     terms = DISTFeatureLoss().relations(fs, ft)
     assert terms['channel'].item() == pytest.approx((0 + 2 + 1.5) / 3)
     # channel sums (6, 6, 3) vs (12, 6, 3): rho = 12 / sqrt(6 * 42)

@@ -100,8 +100,7 @@ def distill_cfg(pair: Dict, ours: bool, plus: bool = False,
     rec = dict(logits=dict(type='ModuleOutputs', source=pair['logits']))
     loss = dict(type='DISTLogitLoss') if ours else dict(type='DISTLoss')
     # MMRazor's DISTLoss names its arguments logits_S / logits_T
-    s_key, t_key = ('preds_S', 'preds_T') if ours else ('logits_S',
-                                                         'logits_T')
+    s_key, t_key = ('preds_S', 'preds_T') if ours else ('logits_S', 'logits_T')
     cfg = dict(
         type='DISTPlusDistill' if ours else 'SingleTeacherDistill',
         architecture=dict(cfg_path=pair['student'],

@@ -59,6 +59,7 @@ class Pair(NamedTuple):
     title: str  # of the models, e.g. 'PSPNet'
     metric: str  # the tables' metric, a key of tools/test.py's metrics
     teacher_ckpt: str  # where the distillation demo configs read it
+    student: str = 'R-18 (w16)'  # the student's backbone, for the tables
 
     def configs(self) -> Dict[str, str]:
         """Demo config of each run, by run name."""
@@ -74,10 +75,11 @@ PAIRS = {
     'retinanet': Pair('det', 'retinanet', 'RetinaNet', 'coco/bbox_mAP',
                       f'{WORK}/retinanet_teacher.pth'),
     'faster-rcnn': Pair('det', 'faster-rcnn', 'Faster R-CNN',
-                        'coco/bbox_mAP', f'{WORK}/faster_rcnn_teacher.pth'),
+                        'coco/bbox_mAP', f'{WORK}/faster_rcnn_teacher.pth',
+                        'R-18 (w8)'),
 }
 SEG_DATA, DET_DATA = 'data/synthetic_cityscapes', 'data/synthetic_coco'
-WHAT = dict(teacher='R-50 (w16) teacher', baseline='R-18 (w16) student',
+WHAT = dict(teacher='R-50 (w16) teacher', baseline='{student} student',
             dist='student + DIST', distplus='student + DIST+')
 # the paper's Table 12 rows: which DIST+ terms stay on
 ABLATION = {
@@ -227,7 +229,7 @@ def summary(pair: Pair, data: str, results: Dict) -> str:
         spi = statistics.median(r['sec_per_iter'] for r in runs)
         what = WHAT.get(name) or ABLATION[name][0]
         if name in ('teacher', 'baseline'):
-            what = f'{pair.title} {what}'
+            what = f'{pair.title} {what.format(student=pair.student)}'
         lines.append(f'| {what} | {mean_std(values)} | {gain} | {gap} '
                      f'| {end} | {spi:.3f} |')
     return '\n'.join(lines)

@@ -42,8 +42,8 @@ demo_test_dataloader = dict(
     dataset=dict(data_root=demo_data_root, pipeline=demo_test_pipeline))
 demo_optim_wrapper = dict(optimizer=dict(lr=0.05))
 demo_param_scheduler = [
-    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0,
-        end=demo_iters, by_epoch=False)
+    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=demo_iters,
+         by_epoch=False)
 ]
 demo_train_cfg = dict(max_iters=demo_iters, val_interval=demo_iters)
 demo_default_hooks = dict(

@@ -1,5 +1,5 @@
-# Demo of the DIST config: the real RetinaNet X-101 -> R-50 COCO config with the
-# demo data, CPU-sized models, the demo teacher and schedule.
+# Demo of the DIST config: the real RetinaNet X-101 -> R-50 COCO config
+# with the demo data, CPU-sized models, the demo teacher and schedule.
 _base_ = [
     '../retinanet/dist_retinanet_x101-fpn_retinanet_r50-fpn_2x_coco.py',  # noqa: E501
     './_synthetic_coco.py',

@@ -1,5 +1,5 @@
 # Demo student baseline: the real COCO Faster R-CNN R-50 config with the demo
-# data, a CPU-sized ResNet-18 (width 16) and the demo schedule.
+# data, a CPU-sized ResNet-18 (width 8) and the demo schedule.
 _base_ = [
     'mmdet::faster_rcnn/faster-rcnn_r50_fpn_2x_coco.py',
     './_synthetic_coco.py',
