@@ -59,6 +59,33 @@ def test_import_leaves_the_recursion_limit_unchanged():
     assert out.stdout.strip() == 'True', out.stderr
 
 
+def test_only_unreadable_files_are_called_corrupt(tmp_path):
+    """An unknown open-mmlab:// name, a URL that cannot be reached and a
+    CUDA map_location without a GPU keep their own errors; an empty or
+    truncated file is a CorruptCheckpointError."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    from dist_mm.compat import CorruptCheckpointError
+    good = tmp_path / 'good.pth'
+    torch.save(dict(state_dict=dict(w=torch.ones(2))), good)
+    with pytest.raises(KeyError, match='no_such_model'):
+        CheckpointLoader.load_checkpoint('open-mmlab://no_such_model')
+    with pytest.raises(OSError, match='Connection refused'):  # URLError
+        CheckpointLoader.load_checkpoint(
+            f'http://127.0.0.1:{free_port()}/model.pth')
+    if not torch.cuda.is_available():
+        with pytest.raises(RuntimeError, match='CUDA') as err:
+            CheckpointLoader.load_checkpoint(str(good), map_location='cuda')
+        assert not isinstance(err.value, CorruptCheckpointError)
+    truncated = tmp_path / 'truncated.pth'
+    truncated.write_bytes(good.read_bytes()[:100])
+    (tmp_path / 'empty.pth').write_bytes(b'')
+    for bad in (truncated, tmp_path / 'empty.pth'):
+        with pytest.raises(CorruptCheckpointError, match='truncated'):
+            CheckpointLoader.load_checkpoint(str(bad))
+    assert CheckpointLoader.load_checkpoint(str(good))['state_dict']
+
+
 def test_quantization_backends_fail_clearly():
     from mmrazor.structures.quantization.backend_config import \
         BackendConfigs

@@ -22,7 +22,7 @@ from mmengine.config import Config
 from mmengine.runner.checkpoint import save_checkpoint
 
 from dist_mm.algorithms.dist_plus_distill import build_model
-from dist_mm.compat.atomic_save import _FILE_MODE
+from dist_mm.compat import ATOMIC_BACKEND_ARGS
 from dist_mm.testing import DEMO_CONFIGS, prepare_demo_dir
 from tests.helpers import logged_losses
 
@@ -129,15 +129,14 @@ def die_half_way(f, data):
 
 atomic_save._write_all = die_half_way
 save_checkpoint({'state_dict': {'w': torch.full((10000,), 2.0)}},
-                sys.argv[1])
+                sys.argv[1], backend_args=atomic_save.ATOMIC_BACKEND_ARGS)
 """
 
 
 def test_kill_while_saving_keeps_the_previous_checkpoint(tmp_path):
     path = tmp_path / 'latest.pth'
     save_checkpoint({'state_dict': {'w': torch.full((10000,), 1.0)}},
-                    str(path))
-    assert (path.stat().st_mode & 0o777) == _FILE_MODE
+                    str(path), backend_args=ATOMIC_BACKEND_ARGS)
     proc = subprocess.run([sys.executable, '-c', KILL_WHILE_SAVING,
                            str(path)], capture_output=True, text=True)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
@@ -147,6 +146,37 @@ def test_kill_while_saving_keeps_the_previous_checkpoint(tmp_path):
     # ... under a temporary name: the checkpoint is the previous one
     assert torch.equal(torch.load(path)['state_dict']['w'],
                        torch.full((10000,), 1.0))
+
+
+def test_atomic_save_keeps_mode_and_symlinks_and_leaves_other_writes(
+        tmp_path):
+    """The atomic backend keeps an existing file's mode, gives a new one
+    what open() would, writes through a symlink; mmengine's own local
+    backend (every other write) is not touched."""
+    from mmengine.fileio import LocalBackend, get_file_backend
+    backend = get_file_backend(str(tmp_path),
+                               backend_args=dict(ATOMIC_BACKEND_ARGS))
+    private = tmp_path / 'private.pth'
+    private.write_bytes(b'old')
+    private.chmod(0o600)
+    backend.put(b'new', private)
+    assert private.read_bytes() == b'new'
+    assert private.stat().st_mode & 0o777 == 0o600
+    fresh, plain = tmp_path / 'fresh.pth', tmp_path / 'plain.pth'
+    backend.put(b'x', fresh)
+    plain.write_bytes(b'x')  # open(path, 'wb'): the umask applies
+    assert fresh.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
+    target, link = tmp_path / 'iter_4.pth', tmp_path / 'latest.pth'
+    target.write_bytes(b'old')
+    link.symlink_to(target.name)
+    backend.put(b'new', link)
+    assert link.is_symlink() and target.read_bytes() == b'new'
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        'fresh.pth', 'iter_4.pth', 'latest.pth', 'plain.pth', 'private.pth']
+    # other writes: mmengine's backend, unpatched
+    assert 'put' not in vars(LocalBackend) or \
+        LocalBackend.put.__module__.startswith('mmengine')
+    assert type(get_file_backend(str(tmp_path))) is LocalBackend
 
 
 @contextlib.contextmanager

@@ -13,6 +13,7 @@ from mmengine.config import Config
 from mmengine.device import get_device
 from mmengine.runner import load_checkpoint
 
+from dist_mm.compat import ATOMIC_BACKEND_ARGS
 from dist_mm.engine import AMP_INIT_SCALE, amp_optim_wrapper
 from dist_mm.testing import DEMO_CONFIGS, prepare_demo_dir
 from mmrazor.registry import MODELS
@@ -128,6 +129,8 @@ def test_train_and_test_accept_both_local_rank_spellings(flag, monkeypatch):
                                       == 'cpu' else 'AmpOptimWrapper')
     assert cfg.resume is True and cfg.launcher == 'pytorch'
     assert cfg.train_cfg.max_iters == 7
+    # checkpoints through the atomic file backend
+    assert cfg.default_hooks.checkpoint.backend_args == ATOMIC_BACKEND_ARGS
     test = _load_tool('test')
     monkeypatch.setattr(sys, 'argv',
                         ['test.py', config, 'ckpt.pth', flag, '1'])

@@ -8,6 +8,7 @@ import argparse
 import os
 
 import dist_mm  # noqa: F401  (torch 2.x fixes, registers dist_mm classes)
+from dist_mm.compat import ATOMIC_BACKEND_ARGS
 from dist_mm.engine import amp_optim_wrapper
 from dist_mm.utils import check_data_roots, check_work_dir, load_tool_config
 from mmengine.config import Config, DictAction
@@ -45,6 +46,11 @@ def build_config(args: argparse.Namespace) -> Config:
                            args.work_dir)
     if args.amp:
         cfg.optim_wrapper = amp_optim_wrapper(cfg.optim_wrapper, get_device())
+    # checkpoints are written atomically (a kill while saving keeps the
+    # previous one), unless the config names a backend of its own
+    checkpoint = cfg.default_hooks.get('checkpoint')
+    if checkpoint is not None and not checkpoint.get('backend_args'):
+        checkpoint.backend_args = dict(ATOMIC_BACKEND_ARGS)
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None

@@ -1,10 +1,22 @@
 """Compatibility fixes that make the OpenMMLab 2.x stack work on torch 2.x.
 
 :func:`apply_all` is called once when :mod:`dist_mm` is imported, before
-anything imports :mod:`mmrazor`. Every fix is idempotent and guarded by the
-version check it depends on, so it does nothing where upstream is fine.
+anything imports :mod:`mmrazor`. Every fix is idempotent. Which ones check
+that they are needed, and which apply unconditionally:
+
+* guarded: the mmrazor import fix (only when mmrazor's torch-version
+  mapping lacks what torch 2.x removed) and the checkpoint allow-list (only
+  where ``torch.serialization.add_safe_globals`` exists, torch >= 2.4);
+* unconditional: the in-place fix (mmrazor's recursion over ``_modules``),
+  the CPU launcher fixes (they act only on CPU-only machines) and the clear
+  errors for unsafe or unreadable checkpoints.
+
+Atomic checkpoint saves patch nothing: they are a registered file backend
+(:class:`AtomicLocalBackend`) that ``tools/train.py`` gives to the
+checkpoint hook.
 """
-from .atomic_save import atomic_write_bytes, write_checkpoints_atomically
+from .atomic_save import (ATOMIC_BACKEND_ARGS, AtomicLocalBackend,
+                          atomic_write_bytes)
 from .checkpoint import (CorruptCheckpointError, UnsafeCheckpointError,
                          allow_mmengine_checkpoints,
                          explain_refused_checkpoints)
@@ -17,8 +29,8 @@ __all__ = [
     'set_inplace_false', 'allow_mmengine_checkpoints',
     'explain_refused_checkpoints', 'UnsafeCheckpointError',
     'CorruptCheckpointError',
-    'allow_cpu_distributed', 'atomic_write_bytes',
-    'write_checkpoints_atomically'
+    'allow_cpu_distributed', 'atomic_write_bytes', 'AtomicLocalBackend',
+    'ATOMIC_BACKEND_ARGS'
 ]
 
 _applied = False
@@ -34,5 +46,4 @@ def apply_all() -> None:
     allow_mmengine_checkpoints()
     explain_refused_checkpoints()
     allow_cpu_distributed()
-    write_checkpoints_atomically()
     _applied = True

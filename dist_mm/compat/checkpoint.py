@@ -9,14 +9,18 @@ checkpoints its Runner writes keep numpy arrays and scalars and mmengine's
 Rather than turning ``weights_only`` off (checkpoints from URLs are untrusted
 input), the specific safe types mmengine writes are allow-listed, and a
 checkpoint that still holds anything else is refused with a message that
-names the offending types and how to proceed. A file that cannot be read at
-all (truncated, empty, not a checkpoint) raises
+names the offending types and how to proceed. A local file that cannot be
+read at all (empty, truncated, not a checkpoint archive) raises
 :class:`CorruptCheckpointError` instead of torch's bare ``EOFError``,
-``OSError`` or ``KeyError``.
+``OSError`` or ``KeyError``; every other failure (an unknown
+``open-mmlab://`` name, a URL while offline, ``map_location='cuda'`` without
+a GPU, a missing storage client) keeps its own error and message.
 """
 import collections
+import os.path as osp
 import pickle
 import re
+import zipfile
 from typing import Any, Callable, List
 
 import numpy as np
@@ -99,6 +103,18 @@ def _unsafe_globals(filename: str, err: Exception) -> List[str]:
     return sorted(set(names))
 
 
+def is_unreadable_file(filename: Any) -> bool:
+    """Whether ``filename`` is a local file that is not an intact
+    checkpoint archive (empty, truncated, another format, a bad member)."""
+    if not isinstance(filename, str) or not osp.isfile(filename):
+        return False
+    try:
+        with zipfile.ZipFile(filename) as archive:
+            return archive.testzip() is not None
+    except (zipfile.BadZipFile, OSError):
+        return True
+
+
 def explain_refused_checkpoints() -> None:
     """Make mmengine's checkpoint loader refuse unsafe files clearly."""
     from mmengine.runner.checkpoint import CheckpointLoader
@@ -126,8 +142,10 @@ def explain_refused_checkpoints() -> None:
                 'allow-list those types before training, e.g. '
                 'torch.serialization.add_safe_globals([...]), or re-save it '
                 'with only a state_dict.') from err
-        except Exception as err:  # truncated, empty, not a checkpoint
-            raise CorruptCheckpointError(filename, err) from err
+        except Exception as err:
+            if is_unreadable_file(filename):  # truncated, empty, not one
+                raise CorruptCheckpointError(filename, err) from err
+            raise  # its own error: offline, unknown name, no GPU...
 
     load_checkpoint._dist_mm_wrapped = True
     CheckpointLoader.load_checkpoint = classmethod(load_checkpoint)
