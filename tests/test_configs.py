@@ -11,7 +11,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from dist_mm.algorithms.dist_plus_distill import build_model
+from dist_mm.algorithms import build_model
 from mmrazor.registry import MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))

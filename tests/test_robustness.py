@@ -21,7 +21,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner.checkpoint import save_checkpoint
 
-from dist_mm.algorithms.dist_plus_distill import build_model
+from dist_mm.algorithms import build_model
 from dist_mm.compat import ATOMIC_BACKEND_ARGS
 from dist_mm.testing import DEMO_CONFIGS, prepare_demo_dir
 from tests.helpers import logged_losses

@@ -137,6 +137,29 @@ def test_train_and_test_accept_both_local_rank_spellings(flag, monkeypatch):
     assert test.parse_args().local_rank == 1
 
 
+def test_smoke_run_distils_with_dist_plus_distill():
+    proc = subprocess.run(
+        [sys.executable, osp.join(ROOT, 'tools', 'smoke_distill.py'),
+         '--iters', '2'], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'DISTPlusDistill, teacher pass TwoStageTeacherPass' in proc.stdout
+    assert 'smoke run OK' in proc.stdout
+
+
+def test_build_model_takes_mmrazors_cfg_path_keys_and_refuses_others():
+    from dist_mm.algorithms import build_model
+    cfg_path = 'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py'
+    small = dict(backbone=dict(depth=18, init_cfg=None),
+                 neck=dict(in_channels=[64, 128, 256, 512]))
+    model = build_model(dict(cfg_path=cfg_path, override=small,
+                             pretrained=False))
+    assert type(model).__name__ == 'RetinaNet'
+    assert model.backbone.depth == 18
+    with pytest.raises(ValueError, match='takes only cfg_path, override, '
+                       "pretrained, got \\['weights'\\]"):
+        build_model(dict(cfg_path=cfg_path, weights='x.pth'))
+
+
 def test_amp_on_a_gpu_starts_the_loss_scale_where_dist_skips_no_step():
     """``--amp`` on an accelerator: mmengine's AmpOptimWrapper, dynamic
     scaling from AMP_INIT_SCALE (tests/test_fp16.py), unless the config

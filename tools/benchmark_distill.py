@@ -51,7 +51,7 @@ import torch
 
 import dist_mm  # noqa: F401  (torch 2.x fixes before mmrazor)
 from dist_mm.algorithms import teacher_forward
-from dist_mm.algorithms.dist_plus_distill import build_model
+from dist_mm.algorithms import build_model
 from dist_mm.utils import exact_rss_env, measure_peaks, time_interleaved
 from mmengine.optim import OptimWrapper
 from mmengine.registry import DefaultScope
@@ -193,7 +193,7 @@ def teacher_floor(model, batch) -> Callable[[], None]:
 
     def step():
         with torch.inference_mode():
-            model._teacher_forward(data['inputs'])
+            model.run_teacher(data['inputs'])
     return step
 
 
@@ -234,7 +234,7 @@ def frozen_graph_floor(model, batch) -> Callable[[], None]:
 
     def step():
         with torch.inference_mode():
-            teacher_forward(teacher, data['inputs'], model._student_rois,
+            teacher_forward(teacher, data['inputs'], model.student_rois,
                             model.teacher_pass.sources)
     return step
 

@@ -1,8 +1,9 @@
 """Smoke run: a few DIST+ distillation steps with tiny real mmdet models.
 
-Builds MMRazor's ``SingleTeacherDistill`` through the registry with a tiny
-Faster R-CNN teacher and student, dist_mm's logit and feature losses on the
-FPN outputs, trains a few iterations on random images on CPU and prints the
+Builds dist_mm's ``DISTPlusDistill`` through MMRazor's registry with a tiny
+Faster R-CNN teacher and student, ``DISTLogitLoss`` on the RoI logits (the
+teacher scores the student's RoIs) and ``DISTFeatureLoss`` on the FPN
+outputs, trains a few iterations on random images on CPU and prints the
 losses. It checks the whole installed stack (mmcv ops, mmdet, mmrazor,
 dist_mm) in under a minute.
 """
@@ -18,26 +19,29 @@ from dist_mm.testing import det_batch, tiny_faster_rcnn
 from mmrazor.registry import MODELS
 
 
-def build_model() -> torch.nn.Module:
+def smoke_model() -> torch.nn.Module:
     levels = range(4)
     recorders = {f'fpn{i}': dict(type='ModuleOutputs',
                                  source=f'neck.fpn_convs.{i}.conv')
                  for i in levels}
+    recorders['cls'] = dict(type='ModuleOutputs',
+                            source='roi_head.bbox_head.fc_cls')
+    losses = {f'loss_fpn{i}': dict(type='DISTFeatureLoss') for i in levels}
+    losses['loss_cls'] = dict(type='DISTLogitLoss')
     return MODELS.build(dict(
-        type='SingleTeacherDistill',
+        type='DISTPlusDistill',
         architecture=tiny_faster_rcnn(width=8),
         teacher=tiny_faster_rcnn(width=16),
         distiller=dict(
             type='ConfigurableDistiller',
             student_recorders=recorders,
             teacher_recorders=copy.deepcopy(recorders),
-            distill_losses={f'loss_fpn{i}': dict(type='DISTFeatureLoss')
-                            for i in levels},
+            distill_losses=losses,
             loss_forward_mappings={
-                f'loss_fpn{i}': dict(
-                    preds_S=dict(from_student=True, recorder=f'fpn{i}'),
-                    preds_T=dict(from_student=False, recorder=f'fpn{i}'))
-                for i in levels})))
+                name: dict(
+                    preds_S=dict(from_student=True, recorder=name[5:]),
+                    preds_T=dict(from_student=False, recorder=name[5:]))
+                for name in losses})))
 
 
 def main() -> None:
@@ -46,7 +50,9 @@ def main() -> None:
     args = parser.parse_args()
     torch.manual_seed(0)
     print(f'dist_mm {dist_mm.__version__}, torch {torch.__version__}')
-    model = build_model()
+    model = smoke_model()
+    print(f'{type(model).__name__}, teacher pass '
+          f'{type(model.teacher_pass).__name__}', flush=True)
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     optim = OptimWrapper(torch.optim.SGD(params, lr=0.01, momentum=0.9))

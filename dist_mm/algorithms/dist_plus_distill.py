@@ -6,8 +6,6 @@ from functools import partial
 from typing import Dict, List, Optional, Sequence
 
 import torch
-from mmengine.config import Config
-from mmengine.hub import get_config
 from mmengine.logging import print_log
 from mmengine.structures import BaseDataElement
 from mmrazor.models.algorithms import SingleTeacherDistill
@@ -16,34 +14,11 @@ from mmrazor.registry import MODELS
 from torch import Tensor
 
 from ..losses import RelationLoss, TeacherAcclimationLoss
+from .builder import build_model
 from .checks import (check_distiller_config, check_recorder_sources,
                      check_same_classes, load_teacher_checkpoint,
                      param_names_under, recorded_modules)
 from .teacher_passes import build_teacher_pass
-
-
-def build_model(model):
-    """Build a model config, a built model, or ``dict(cfg_path=...,
-    override=dict(...))``: the ``model`` of an OpenMMLab config such as
-    ``'mmdet::faster_rcnn/faster-rcnn_r101_fpn_2x_coco.py'``, with
-    ``override`` merged into it (e.g. a smaller backbone for a demo)."""
-    if not isinstance(model, dict):
-        return model
-    if 'cfg_path' not in model:
-        return MODELS.build(model)
-    unknown = set(model) - {'cfg_path', 'override'}
-    if unknown:
-        raise ValueError(
-            f'model dict(cfg_path=...) takes only cfg_path and override, got '
-            f'{sorted(unknown)}; load weights with teacher_ckpt (teacher) or '
-            "the model's init_cfg (student).")
-    cfg = Config(dict(model=get_config(model['cfg_path']).model))
-    cfg.merge_from_dict(dict(model=model.get('override', {})))
-    scope = model['cfg_path'].split('::')[0] if '::' in model['cfg_path'] \
-        else None
-    if scope and '_scope_' not in cfg.model:
-        cfg.model['_scope_'] = scope
-    return MODELS.build(cfg.model)
 
 
 @MODELS.register_module()
@@ -76,7 +51,8 @@ class DISTPlusDistill(SingleTeacherDistill):
         distiller (dict): ``ConfigurableDistiller`` config.
         teacher (dict | BaseModel): Teacher model, its config, or
             ``dict(cfg_path='mmdet::...', override=dict(...))``
-            (see :func:`build_model`); ``architecture`` likewise.
+            (see :func:`~dist_mm.algorithms.build_model`); ``architecture``
+            likewise.
         teacher_ckpt (str, optional): Teacher checkpoint, loaded strictly.
         acclimated_modules (Sequence[str]): Teacher module names whose
             parameters stay trainable. Empty: the teacher is frozen.
@@ -151,8 +127,9 @@ class DISTPlusDistill(SingleTeacherDistill):
         self.teacher_channels_last = teacher_channels_last
         if teacher_channels_last:
             self.teacher.to(memory_format=torch.channels_last)
-        # the student's RoIs the teacher scores, by kind, in this step
-        self._student_rois: Dict[str, Tensor] = {}
+        #: the student's RoIs the teacher scores, by kind (``'bbox'``,
+        #: ``'mask'``), of the current / last training step
+        self.student_rois: Dict[str, Tensor] = {}
         # the batch the teacher still has to run on, during loss()
         self._teacher_inputs: Optional[Tensor] = None
         self._roi_modules = self.teacher_pass.student_roi_modules(
@@ -172,12 +149,12 @@ class DISTPlusDistill(SingleTeacherDistill):
         activations, and no teacher feature map is held across the student's
         pass: the step's peak stays that of the student alone.
         """
-        if self._teacher_inputs is None or kind in self._student_rois:
+        if self._teacher_inputs is None or kind in self.student_rois:
             return  # not in loss(), or pooled already this step
-        self._student_rois[kind] = args[1].detach()
-        if len(self._student_rois) == len(self._roi_modules):
+        self.student_rois[kind] = args[1].detach()
+        if len(self.student_rois) == len(self._roi_modules):
             inputs, self._teacher_inputs = self._teacher_inputs, None
-            self._teacher_forward(inputs)
+            self.run_teacher(inputs)
 
     def loss(self,
              batch_inputs: Tensor,
@@ -188,13 +165,13 @@ class DISTPlusDistill(SingleTeacherDistill):
         larger of the two passes rather than their sum; a two-stage teacher
         runs inside the student's pass, when the student's RoI head is about
         to pool the RoIs it sampled, which the teacher then scores (see
-        :meth:`_teacher_scores_student_rois`).
+        :meth:`_capture_student_rois`).
         """
-        self._student_rois = {}
+        self.student_rois = {}
         if self._roi_modules:
             self._teacher_inputs = batch_inputs  # for the RoI-extractor hooks
         else:
-            self._teacher_forward(batch_inputs)
+            self.run_teacher(batch_inputs)
         try:
             with self.distiller.student_recorders, \
                     torch.set_grad_enabled(self.student_trainable and
@@ -206,7 +183,7 @@ class DISTPlusDistill(SingleTeacherDistill):
         if unscored is not None:
             # the student pooled no RoIs: a teacher that reads its RoI head
             # raises here, saying what to fix
-            self._teacher_forward(batch_inputs)
+            self.run_teacher(batch_inputs)
 
         losses = dict()
         if self.calculate_student_loss:
@@ -238,12 +215,16 @@ class DISTPlusDistill(SingleTeacherDistill):
                 'resume from the last checkpoint.')
         return loss, log_vars
 
-    def _teacher_forward(self, batch_inputs: Tensor) -> None:
+    def run_teacher(self, batch_inputs: Tensor) -> None:
+        """The teacher pass on a preprocessed batch (and, for a teacher that
+        scores the student's RoIs, :attr:`student_rois` of the last training
+        step), in the teacher's precision, recorded by the teacher
+        recorders."""
         if self.teacher_channels_last:
             batch_inputs = batch_inputs.contiguous(
                 memory_format=torch.channels_last)
         with self.distiller.teacher_recorders, self._teacher_context():
-            self.teacher_pass(batch_inputs, self._student_rois)
+            self.teacher_pass(batch_inputs, self.student_rois)
 
     @contextlib.contextmanager
     def _teacher_context(self):
