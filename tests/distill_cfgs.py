@@ -1,5 +1,5 @@
 """DISTPlusDistill configs for the tiny real model pairs used in tests."""
-from dist_mm.testing import (NUM_CLASSES, det_batch, seg_batch,
+from dist_mm.testing import (det_batch, seg_batch,
                              tiny_faster_rcnn, tiny_pspnet, tiny_retinanet)
 
 
@@ -62,7 +62,7 @@ def retinanet(acclimate=False):
         for i in range(5):
             losses[f'loss_ta{i}'] = dict(
                 type='TeacherAcclimationLoss', activation='sigmoid',
-                anchor_classes=NUM_CLASSES)
+                anchor_classes='num_classes')  # the student's: 3
             maps[f'loss_ta{i}'] = dict(
                 preds_T=dict(from_student=False, recorder='cls',
                              record_idx=i),

@@ -6,6 +6,7 @@ from mmengine.runner import Runner, load_checkpoint
 
 from mmrazor.registry import MODELS
 
+from dist_mm.testing import NUM_CLASSES
 from . import distill_cfgs
 from .distill_cfgs import PAIRS
 
@@ -157,6 +158,13 @@ def test_teacher_scores_the_students_rois_and_computes_no_losses():
         seen['student'].shape[0]
     labels = model.distiller.get_record('labels', True, data_idx=0)
     assert labels.shape == (s_cls.shape[0], )
+
+
+def test_anchor_classes_num_classes_is_the_students_class_count():
+    model = _build(distill_cfgs.retinanet(acclimate=True))
+    assert {loss.anchor_classes for name, loss in
+            model.distiller.distill_losses.items()
+            if name.startswith('loss_ta')} == {NUM_CLASSES}
 
 
 def test_bad_recorder_source_lists_close_module_names():

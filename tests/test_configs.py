@@ -100,6 +100,9 @@ def test_config_builds_with_local_teacher_checkpoint(path, teacher_ckpts):
         assert [h.type for h in cfg.custom_hooks] == ['TeacherGuardHook']
     else:
         assert not any(p.requires_grad for p in model.teacher.parameters())
+    for name, loss in losses.items():  # 'num_classes' set to the student's
+        if getattr(loss, 'anchor_classes', None) is not None:
+            assert loss.anchor_classes == 80, name
     if 'cascade' in osp.basename(path):  # the authors' stage (hunto/MasKD)
         assert model.teacher_pass.stages == [0]
         assert all('bbox_head.0.' in n for n in model.acclimated_params)

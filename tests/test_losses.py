@@ -398,6 +398,12 @@ def test_error_messages_name_shapes_and_cause():
     with pytest.raises(ValueError, match=r'must lie in \[0, 4\]'):
         TeacherAcclimationLoss()(torch.randn(6, 5), torch.randn(6, 5),
                                  torch.full((6, ), 5))
+    with pytest.raises(ValueError, match="'num_classes' is set to the "
+                       "student's class count by DISTPlusDistill"):
+        TeacherAcclimationLoss(activation='sigmoid',
+                               anchor_classes='num_classes')(
+            torch.randn(1, 6, 2, 2), torch.randn(1, 6, 2, 2),
+            torch.zeros(1, 12).long())
     with pytest.raises(ValueError, match='anchor_classes=80'):
         DISTLogitLoss(activation='sigmoid', anchor_classes=80)(
             torch.randn(1, 100, 2, 2), torch.randn(1, 100, 2, 2))

@@ -19,8 +19,3 @@ train_cfg = _base_.demo_train_cfg
 default_hooks = _base_.demo_default_hooks
 visualizer = dict(vis_backends=_base_.demo_vis_backends)
 log_processor = _base_.demo_log_processor
-# the real config's acclimation losses hold COCO's 80 classes per anchor
-model.update(distiller=dict(distill_losses={
-    f'loss_acclimation{i}': dict(anchor_classes=_base_.num_demo_classes)
-    for i in range(_base_.levels)
-}))

@@ -2,7 +2,7 @@
 # RetinaNet R-50-FPN, COCO 2x. As in the original DIST code, the A*K = 720
 # sigmoid outputs of a position form the class vector, one DIST loss per FPN
 # level (P3-P7, weight 1 each), no foreground masking. Set
-# anchor_classes=80 in the losses for the anchor-aware variant.
+# anchor_classes='num_classes' in the losses for the anchor-aware variant.
 _base_ = ['mmdet::retinanet/retinanet_r50_fpn_2x_coco.py']
 custom_imports = dict(imports=['dist_mm'], allow_failed_imports=False)
 

@@ -2,7 +2,8 @@
 # relations on the five FPN outputs + acclimation of the teacher's last
 # classification conv and retina_cls, from the non-target relation of each
 # anchor (target: the label the student's assigner gave it; background
-# anchors keep all 80 classes).
+# anchors keep all the classes; anchor_classes='num_classes' is the
+# student's class count, 80 on COCO, so the config ports as is).
 _base_ = ['./dist_retinanet_x101-fpn_retinanet_r50-fpn_2x_coco.py']
 
 levels = 5
@@ -13,7 +14,8 @@ feature_losses = {
 }
 acclimation_losses = {
     f'loss_acclimation{i}': dict(type='TeacherAcclimationLoss',
-                                 activation='sigmoid', anchor_classes=80,
+                                 activation='sigmoid',
+                                 anchor_classes='num_classes',
                                  loss_weight=1.0)
     for i in range(levels)
 }

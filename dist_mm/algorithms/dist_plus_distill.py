@@ -13,11 +13,12 @@ from mmrazor.models.utils import add_prefix
 from mmrazor.registry import MODELS
 from torch import Tensor
 
-from ..losses import RelationLoss, TeacherAcclimationLoss
+from ..losses import DISTLogitLoss, RelationLoss, TeacherAcclimationLoss
+from ..losses.base import NUM_CLASSES
 from .builder import build_model
 from .checks import (check_distiller_config, check_recorder_sources,
                      check_same_classes, load_teacher_checkpoint,
-                     param_names_under, recorded_modules)
+                     num_classes, param_names_under, recorded_modules)
 from .teacher_passes import build_teacher_pass
 
 
@@ -102,6 +103,7 @@ class DISTPlusDistill(SingleTeacherDistill):
         super().__init__(distiller, teacher, teacher_ckpt=None,
                          teacher_trainable=False, architecture=student,
                          **kwargs)
+        self._resolve_anchor_classes()
         if teacher_ckpt:
             load_teacher_checkpoint(self.teacher, teacher_ckpt)
             self.teacher._is_init = True  # keep it through init_weights()
@@ -138,6 +140,21 @@ class DISTPlusDistill(SingleTeacherDistill):
         for kind, module in self._roi_modules.items():
             module.register_forward_pre_hook(
                 partial(self._capture_student_rois, kind))
+
+    def _resolve_anchor_classes(self) -> None:
+        """``anchor_classes='num_classes'`` of the losses: the student's
+        class count."""
+        for name, loss in self.distiller.distill_losses.items():
+            if not isinstance(loss, (DISTLogitLoss, TeacherAcclimationLoss)) \
+                    or loss.anchor_classes != NUM_CLASSES:
+                continue
+            count = num_classes(self.student)
+            if count is None:
+                raise ValueError(
+                    f"{name}: anchor_classes='{NUM_CLASSES}', but the "
+                    f'student ({type(self.student).__name__}) has no head '
+                    'with num_classes; give the class count.')
+            loss.anchor_classes = count
 
     def _capture_student_rois(self, kind: str, module, args) -> None:
         """Forward pre-hook of a student RoI extractor ``(feats, rois)``: in

@@ -1,6 +1,6 @@
 """DIST+ teacher-acclimation loss (trains only the teacher's
 trainable part)."""
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Tuple, Union
 
 import torch.nn.functional as F
 from mmrazor.registry import MODELS
@@ -53,10 +53,11 @@ class TeacherAcclimationLoss(RelationLoss):
         align_corners (bool): ``align_corners`` of the bilinear upsampling
             of dense teacher logits to a label map of higher resolution for
             the task loss (that of the teacher's decode head).
-        anchor_classes (int, optional): K for sigmoid anchor heads with
-            ``[N, A*K, H, W]`` logits; targets are then mmdet's per-anchor
-            labels ``[N, H*W*A]`` (``AnchorHead.get_targets``, one level),
-            with K meaning background.
+        anchor_classes (int | str, optional): K for sigmoid anchor heads
+            with ``[N, A*K, H, W]`` logits; targets are then mmdet's
+            per-anchor labels ``[N, H*W*A]`` (``AnchorHead.get_targets``, one
+            level), with K meaning background. ``'num_classes'``: the
+            student's class count, set by ``DISTPlusDistill``.
     """
 
     term_weights = dict(nontarget=None, target='target_weight')
@@ -67,7 +68,7 @@ class TeacherAcclimationLoss(RelationLoss):
                  target_weight: float = TARGET_WEIGHT,
                  activation: str = 'softmax',
                  ignore_index: int = 255,
-                 anchor_classes: Optional[int] = None,
+                 anchor_classes: Union[int, str, None] = None,
                  align_corners: bool = False) -> None:
         super().__init__(loss_weight)
         self.align_corners = align_corners

@@ -49,9 +49,19 @@ def check_activation(activation: str) -> str:
     return activation
 
 
+#: ``anchor_classes`` value that DISTPlusDistill replaces by the student's
+#: class count, so that configs name no dataset's class count
+NUM_CLASSES = 'num_classes'
+
+
 def anchor_view(preds: Tensor, k: int, what: str) -> Tensor:
     """Sigmoid anchor-head logits ``[N, A*K, H, W]`` as ``[N, A, K, H, W]``
     (mmdet's channel order: anchor-major, class-minor)."""
+    if k == NUM_CLASSES:
+        raise ValueError(
+            f"{what}: anchor_classes='{NUM_CLASSES}' is set to the student's "
+            'class count by DISTPlusDistill; used on its own, the loss needs '
+            'the class count itself (e.g. anchor_classes=80).')
     if preds.ndim != 4 or preds.shape[1] % k:
         raise ValueError(
             f'{what}: anchor_classes={k} needs [N, A*K, H, W] logits with a '

@@ -1,5 +1,5 @@
 """DIST logit-level loss for dense outputs."""
-from typing import Dict, Optional
+from typing import Dict, Optional, Union
 
 from mmrazor.registry import MODELS
 from torch import Tensor
@@ -29,11 +29,13 @@ class DISTLogitLoss(RelationLoss):
         loss_weight (float): Weight of the whole loss.
         activation (str): ``'softmax'`` (segmentation, RoI heads) or
             ``'sigmoid'`` (RetinaNet-style heads).
-        anchor_classes (int, optional): For sigmoid anchor heads with
+        anchor_classes (int | str, optional): For sigmoid anchor heads with
             ``[N, A*K, H, W]`` logits: ``K``. When set, instances are
             positions x anchors and the class vector has K entries
             (anchor-aware mode). When None (default, the original DIST
             setting) the A*K channels of a position form the class vector.
+            ``'num_classes'``: the student's class count, set by
+            ``DISTPlusDistill``, so that a config names no dataset's.
         ignore_index (int): Label of ignored pixels in ``gt_labels``.
         sync_intra_class (bool): Compute the intra-class term over the
             instances of all data-parallel processes instead of the local
@@ -74,7 +76,7 @@ class DISTLogitLoss(RelationLoss):
                  tau: float = 1.0,
                  loss_weight: float = 1.0,
                  activation: str = 'softmax',
-                 anchor_classes: Optional[int] = None,
+                 anchor_classes: Union[int, str, None] = None,
                  ignore_index: int = 255,
                  sync_intra_class: bool = False,
                  spread_floor: float = SPREAD_FLOOR,
