@@ -167,6 +167,17 @@ def test_anchor_classes_num_classes_is_the_students_class_count():
             if name.startswith('loss_ta')} == {NUM_CLASSES}
 
 
+def test_acclimated_modules_take_negative_indices():
+    """'cls_convs.-1' is the last stacked conv whatever the depth."""
+    from dist_mm.algorithms.checks import param_names_under
+    teacher = MODELS.build(distill_cfgs.retinanet()['teacher'])
+    last = len(teacher.bbox_head.cls_convs) - 1
+    assert param_names_under(teacher, ['bbox_head.cls_convs.-1']) == \
+        param_names_under(teacher, [f'bbox_head.cls_convs.{last}'])
+    with pytest.raises(ValueError, match='not found'):
+        param_names_under(teacher, ['bbox_head.cls_convs.-9'])
+
+
 def test_bad_recorder_source_lists_close_module_names():
     cfg = distill_cfgs.faster_rcnn(acclimate=False)
     cfg['distiller']['student_recorders']['fpn0'] = distill_cfgs.rec(

@@ -36,7 +36,7 @@ mappings.update({
 })
 
 model = dict(
-    acclimated_modules=['bbox_head.cls_convs.3', 'bbox_head.retina_cls'],
+    acclimated_modules=['bbox_head.cls_convs.-1', 'bbox_head.retina_cls'],
     distiller=dict(
         student_recorders=dict(
             fpn=dict(type='ModuleOutputs', source='neck'),
