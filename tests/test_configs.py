@@ -100,6 +100,17 @@ def test_config_builds_with_local_teacher_checkpoint(path, teacher_ckpts):
         assert [h.type for h in cfg.custom_hooks] == ['TeacherGuardHook']
     else:
         assert not any(p.requires_grad for p in model.teacher.parameters())
+    row = osp.basename(path).split('_')[0]  # the paper's table rows
+    if row == 'dist-mimic':  # MSE on 5 FPN levels through 1x1 adapters
+        assert sum(type(v).__name__ == 'L2Loss' for v in losses.values()) \
+            == len(model.distiller.connectors) == 5
+    elif row in ('dist-cr', 'dist-sr', 'dist-cr-sr'):
+        feature = [v for v in losses.values()
+                   if type(v).__name__ == 'DISTFeatureLoss']
+        assert len(feature) == 5 and {
+            (v.channel_weight > 0, v.spatial_weight > 0) for v in feature
+        } == {dict(cr=(True, False), sr=(False, True),
+                   **{'cr-sr': (True, True)})[row[5:]]}
     for name, loss in losses.items():  # 'num_classes' set to the student's
         if getattr(loss, 'anchor_classes', None) is not None:
             assert loss.anchor_classes == 80, name
