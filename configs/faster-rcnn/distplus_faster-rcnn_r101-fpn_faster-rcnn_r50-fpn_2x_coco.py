@@ -54,8 +54,12 @@ optim_wrapper = dict(
 # Each validation also evaluates the acclimated teacher as it stands (logged
 # as teacher.<metric>); save_best keeps using the student's metrics.
 val_cfg = dict(type='mmrazor.SingleTeacherDistillValLoop')
-# Stop if acclimation costs the teacher more than 5 points of accuracy on
-# the training batches (see TeacherGuardHook).
+# Stop if acclimation costs the teacher more than 10 points of accuracy on
+# the training batches (see TeacherGuardHook). The batches are the student's
+# sampled RoIs, whose mix shifts as the student learns to propose: on the
+# demo the teacher's accuracy on them went 0.975 -> 0.92-0.95 within 100
+# iterations while its val mAP stayed within a point of its start (68.0 ->
+# 67.6-68.9), and 0.05 stopped one of three seeds (as for RetinaNet).
 custom_hooks = [
-    dict(type='TeacherGuardHook', max_drop=0.05, window=50, action='stop')
+    dict(type='TeacherGuardHook', max_drop=0.1, window=50, action='stop')
 ]
