@@ -29,3 +29,9 @@ fpn_mimic_mappings = {
         t_feature=dict(from_student=False, recorder='fpn', data_idx=i))
     for i in range(fpn_levels)
 }
+fpn_mimic_distiller = dict(
+    student_recorders=fpn_recorders,
+    teacher_recorders=fpn_recorders,
+    connectors=fpn_mimic_connectors,
+    distill_losses=fpn_mimic_losses,
+    loss_forward_mappings=fpn_mimic_mappings)

@@ -6,10 +6,4 @@ _base_ = [
     '../_base_/fpn_distillation.py',
 ]
 
-model = dict(
-    distiller=dict(
-        student_recorders=_base_.fpn_recorders,
-        teacher_recorders=_base_.fpn_recorders,
-        connectors=_base_.fpn_mimic_connectors,
-        distill_losses=_base_.fpn_mimic_losses,
-        loss_forward_mappings=_base_.fpn_mimic_mappings))
+model = dict(distiller=_base_.fpn_mimic_distiller)
