@@ -2,7 +2,7 @@
 head runs whole, or only its classification branch when nothing else of it
 is read."""
 from functools import reduce
-from typing import Dict, List, Optional
+from typing import Collection, Dict, List, Optional
 
 from torch import Tensor, nn
 
@@ -23,6 +23,12 @@ class DenseHeadTeacherPass(TeacherPass):
     """
     families = ('mmdet.models.detectors.SingleStageDetector', )
 
+    def __init__(self, teacher: nn.Module,
+                 sources: Optional[Collection[str]]) -> None:
+        super().__init__(teacher, sources)
+        #: the recorded classifier that truncation runs after ``cls_convs``
+        self.classifier_name = self.classifier()
+
     def classifier(self) -> Optional[str]:
         """Name of the head's recorded classifier, when only it and
         ``cls_convs`` are read; None if the whole head must run."""
@@ -41,7 +47,7 @@ class DenseHeadTeacherPass(TeacherPass):
         feats = self.features(inputs, heads)
         if not heads:
             return [feats]
-        head, name = self.teacher.bbox_head, self.classifier()
+        head, name = self.teacher.bbox_head, self.classifier_name
         if name is None:
             return [head(feats)]
         convs, cls = head.cls_convs, getattr(head, name)
