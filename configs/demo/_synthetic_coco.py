@@ -13,6 +13,10 @@ demo_iters = 1000
 # and no stage is frozen.
 demo_resnet = dict(norm_eval=False, frozen_stages=-1, init_cfg=None)
 demo_fpn = dict(out_channels=32)
+# the DIST+ configs' student-side 1x1 conv of each FPN level, at that width
+demo_fpn_connectors = {
+    f's_fpn{i}': dict(in_channel=32, out_channel=32) for i in range(5)
+}
 demo_student_backbone = dict(depth=18, base_channels=16, **demo_resnet)
 demo_student_neck = dict(in_channels=[16, 32, 64, 128], **demo_fpn)
 # Faster R-CNN at width 16 came within 4 mAP of its teacher (63.9 vs 68.0),

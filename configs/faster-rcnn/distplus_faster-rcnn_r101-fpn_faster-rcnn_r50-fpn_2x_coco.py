@@ -1,21 +1,12 @@
 # DIST+: DIST on the RoI logits + channel/spatial relations on the five FPN
-# outputs + teacher acclimation of the teacher's RoI classification head
-# (shared FCs and fc_cls), trained only by the non-target relation loss on
-# the student's sampled RoIs and their assigned labels.
-_base_ = ['./dist_faster-rcnn_r101-fpn_faster-rcnn_r50-fpn_2x_coco.py']
-
-fpn_levels = 5
-feature_losses = {
-    f'loss_dist_fpn{i}': dict(type='DISTFeatureLoss', channel_weight=1.0,
-                              spatial_weight=1.0, loss_weight=1.0)
-    for i in range(fpn_levels)
-}
-feature_mappings = {
-    f'loss_dist_fpn{i}': dict(
-        preds_S=dict(from_student=True, recorder='fpn', data_idx=i),
-        preds_T=dict(from_student=False, recorder='fpn', data_idx=i))
-    for i in range(fpn_levels)
-}
+# outputs (each through a student-side 1x1 conv, as in the paper) + teacher
+# acclimation of the teacher's RoI classification head (shared FCs and
+# fc_cls), trained only by the non-target relation loss on the student's
+# sampled RoIs and their assigned labels.
+_base_ = [
+    './dist_faster-rcnn_r101-fpn_faster-rcnn_r50-fpn_2x_coco.py',
+    '../_base_/fpn_distillation.py',
+]
 
 model = dict(
     # shared FCs + classifier: every acclimated parameter gets a gradient
@@ -24,25 +15,25 @@ model = dict(
                         'roi_head.bbox_head.fc_cls'],
     distiller=dict(
         student_recorders=dict(
-            fpn=dict(type='ModuleOutputs', source='neck'),
+            **_base_.fpn_recorders,
             # labels of the sampled RoIs (first output of get_targets)
             rcnn_targets=dict(
                 type='MethodOutputs',
                 source='mmdet.models.roi_heads.bbox_heads.bbox_head.'
                 'BBoxHead.get_targets')),
-        teacher_recorders=dict(fpn=dict(type='ModuleOutputs',
-                                        source='neck')),
+        teacher_recorders=_base_.fpn_recorders,
+        connectors=_base_.fpn_connectors,
         distill_losses=dict(
             loss_acclimation=dict(type='TeacherAcclimationLoss',
                                   loss_weight=1.0),
-            **feature_losses),
+            **_base_.fpn_relation_losses),
         loss_forward_mappings=dict(
             loss_acclimation=dict(
                 preds_T=dict(from_student=False, recorder='rcnn_cls'),
                 preds_S=dict(from_student=True, recorder='rcnn_cls'),
                 target=dict(from_student=True, recorder='rcnn_targets',
                             data_idx=0)),
-            **feature_mappings)))
+            **_base_.fpn_relation_mappings)))
 
 # The acclimated teacher parts train at 1/100 of the student's lr and
 # without weight decay (dist_mm default, measured: README): at the student's

@@ -1,53 +1,47 @@
 # DIST+: DIST on the per-level classification logits + channel/spatial
-# relations on the five FPN outputs + acclimation of the teacher's last
-# classification conv and retina_cls, from the non-target relation of each
-# anchor (target: the label the student's assigner gave it; background
-# anchors keep all the classes; anchor_classes='num_classes' is the
-# student's class count, 80 on COCO, so the config ports as is).
-_base_ = ['./dist_retinanet_x101-fpn_retinanet_r50-fpn_2x_coco.py']
+# relations on the five FPN outputs (each through a student-side 1x1 conv,
+# as in the paper) + acclimation of the teacher's last classification conv
+# and retina_cls, from the non-target relation of each anchor (target: the
+# label the student's assigner gave it; background anchors keep all the
+# classes; anchor_classes='num_classes' is the student's class count, 80 on
+# COCO, so the config ports as is).
+_base_ = [
+    './dist_retinanet_x101-fpn_retinanet_r50-fpn_2x_coco.py',
+    '../_base_/fpn_distillation.py',
+]
 
-levels = 5
-feature_losses = {
-    f'loss_dist_fpn{i}': dict(type='DISTFeatureLoss', channel_weight=1.0,
-                              spatial_weight=1.0, loss_weight=1.0)
-    for i in range(levels)
-}
 acclimation_losses = {
     f'loss_acclimation{i}': dict(type='TeacherAcclimationLoss',
                                  activation='sigmoid',
                                  anchor_classes='num_classes',
                                  loss_weight=1.0)
-    for i in range(levels)
+    for i in range(_base_.fpn_levels)
 }
 mappings = {
-    f'loss_dist_fpn{i}': dict(
-        preds_S=dict(from_student=True, recorder='fpn', data_idx=i),
-        preds_T=dict(from_student=False, recorder='fpn', data_idx=i))
-    for i in range(levels)
-}
-mappings.update({
     f'loss_acclimation{i}': dict(
         preds_T=dict(from_student=False, recorder='cls', record_idx=i),
         preds_S=dict(from_student=True, recorder='cls', record_idx=i),
         # get_targets returns (labels_list, ...): labels of level i
         target=dict(from_student=True, recorder='anchor_targets',
                     data_idx=0, connector_idx=i))
-    for i in range(levels)
-})
+    for i in range(_base_.fpn_levels)
+}
 
 model = dict(
     acclimated_modules=['bbox_head.cls_convs.-1', 'bbox_head.retina_cls'],
     distiller=dict(
         student_recorders=dict(
-            fpn=dict(type='ModuleOutputs', source='neck'),
+            **_base_.fpn_recorders,
             anchor_targets=dict(
                 type='MethodOutputs',
                 source='mmdet.models.dense_heads.anchor_head.AnchorHead.'
                 'get_targets')),
-        teacher_recorders=dict(fpn=dict(type='ModuleOutputs',
-                                        source='neck')),
-        distill_losses=dict(**feature_losses, **acclimation_losses),
-        loss_forward_mappings=mappings))
+        teacher_recorders=_base_.fpn_recorders,
+        connectors=_base_.fpn_connectors,
+        distill_losses=dict(**_base_.fpn_relation_losses,
+                            **acclimation_losses),
+        loss_forward_mappings=dict(**_base_.fpn_relation_mappings,
+                                   **mappings)))
 
 # The acclimated teacher parts train at 1/100 of the student's lr and
 # without weight decay (dist_mm default, measured: README): at the student's
