@@ -6,13 +6,15 @@ teacher) and measures the peak memory it adds for:
 
 * (a) the student alone,
 * (b) the teacher forward alone in inference mode,
-* (c) MMRazor's ``SingleTeacherDistill`` with MMRazor's ``DISTLoss`` on the
-  same logit recorders (its teacher runs ``mode='loss'``),
-* (d) dist_mm's ``DISTPlusDistill`` with ``DISTLogitLoss`` on the same
-  recorders, with its defaults; then (d1) without teacher truncation,
-  (d2) / (d4) with the teacher under bf16 / fp16 autocast, (d3) with the
-  teacher in channels_last, and (d+) the full DIST+ recipe (logits +
-  features);
+* (d) the package's DIST config of the pair (``configs/<pair>/dist_*.py``:
+  ``DISTPlusDistill`` with ``DISTLogitLoss`` on its logit recorders), with
+  its defaults; then (d1) without teacher truncation, (d2) / (d4) with the
+  teacher under bf16 / fp16 autocast, (d3) with the teacher in
+  channels_last, and (d+) the package's DIST+ config (``distplus_*.py``:
+  logits, feature relations, teacher acclimation);
+* (c) the same DIST config run by MMRazor: its ``SingleTeacherDistill``
+  with its ``DISTLoss`` on the same recorders, weights and tau (its
+  teacher runs ``mode='loss'``);
 * (f) the teacher work d cannot skip: the truncated forward-only teacher
   pass of d alone, in inference mode, on d's inputs (a two-stage teacher
   scores the student's RoIs of d's last step). ``a + f`` is the floor of
@@ -29,8 +31,9 @@ is measured in a second process (on CPU one started with glibc serving
 large blocks by ``mmap``, so that resident memory follows live tensors).
 It prints medians over ``--reps`` rounds and the ratios d / (a + b) (the
 physical limit is 1.0) and d / c, for a detection pair (Faster R-CNN
-R-101 -> R-50) and a segmentation pair (PSPNet R-101-D8 -> R-18-D8) at
-resolutions scaled to fit a CPU. Each pair runs in its own process.
+R-101 -> R-50, ``configs/faster-rcnn``) and a segmentation pair (PSPNet
+R-101-D8 -> R-18-D8, ``configs/pspnet``) at resolutions scaled to fit a
+CPU, with random weights. Each pair runs in its own process.
 ``--device cuda`` runs it on a GPU (the detection pair needs mmcv built
 with CUDA ops).
 
@@ -42,6 +45,7 @@ Example::
 import argparse
 import copy
 import json
+import os.path as osp
 import subprocess
 import sys
 import warnings
@@ -52,27 +56,33 @@ import torch
 import dist_mm  # noqa: F401  (torch 2.x fixes before mmrazor)
 from dist_mm.algorithms import build_model, build_teacher_pass
 from dist_mm.utils import exact_rss_env, measure_peaks, time_interleaved
+from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 from mmengine.registry import DefaultScope
 from mmrazor.registry import MODELS
 
 BN = dict(type='BN', requires_grad=True)
+# the package's configs of each pair ({method}: dist or distplus), built with
+# their student and teacher at benchmark size and with random weights
+CONFIGS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
+                   'configs')
 PAIRS = {
     'det': dict(
+        config='faster-rcnn/{method}_faster-rcnn_r101-fpn_faster-rcnn_r50-'
+        'fpn_2x_coco.py',
         student='mmdet::faster_rcnn/faster-rcnn_r50_fpn_2x_coco.py',
-        teacher='mmdet::faster_rcnn/faster-rcnn_r101_fpn_2x_coco.py',
-        override=dict(backbone=dict(init_cfg=None)),
-        logits='roi_head.bbox_head.fc_cls', size=(384, 640)),
+        override=dict(backbone=dict(init_cfg=None)), size=(384, 640)),
     'seg': dict(
+        config='pspnet/{method}_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_'
+        'cityscapes-512x1024.py',
         student='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py',
-        teacher='mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py',
         # the preprocessor pads training batches to its crop size: make that
         # the benchmark size, so that every variant sees the same pixels
         override=dict(pretrained=None, backbone=dict(norm_cfg=BN),
                       decode_head=dict(norm_cfg=BN),
                       auxiliary_head=dict(norm_cfg=BN),
                       data_preprocessor=dict(size=(256, 512))),
-        logits='decode_head.conv_seg', size=(256, 512)),
+        size=(256, 512)),
 }
 
 
@@ -94,47 +104,38 @@ def batch_for(kind: str, size, num_images: int = 2) -> Dict:
     return seg_batch(num_images, size=size)
 
 
-def distill_cfg(pair: Dict, ours: bool, plus: bool = False,
-                **options) -> Dict:
-    rec = dict(logits=dict(type='ModuleOutputs', source=pair['logits']))
-    loss = dict(type='DISTLogitLoss') if ours else dict(type='DISTLoss')
-    # MMRazor's DISTLoss names its arguments logits_S / logits_T
-    s_key, t_key = ('preds_S', 'preds_T') if ours else ('logits_S', 'logits_T')
-    cfg = dict(
-        type='DISTPlusDistill' if ours else 'SingleTeacherDistill',
-        architecture=dict(cfg_path=pair['student'],
-                          override=pair['override']),
-        teacher=dict(cfg_path=pair['teacher'], override=pair['override']),
-        distiller=dict(
-            type='ConfigurableDistiller', student_recorders=rec,
-            teacher_recorders=copy.deepcopy(rec),
-            distill_losses=dict(loss_dist=loss),
-            loss_forward_mappings=dict(loss_dist={
-                s_key: dict(from_student=True, recorder='logits'),
-                t_key: dict(from_student=False, recorder='logits')})))
-    cfg.update(options)
-    if not ours:  # MMRazor builds cfg_path models itself (no overrides)
-        cfg['architecture'] = build_model(cfg['architecture'])
-        cfg['teacher'] = build_model(cfg['teacher'])
-    if plus:
-        feat = 'neck' if 'mmdet' in pair['student'] else 'backbone.layer4'
-        cfg['distiller']['student_recorders']['feat'] = dict(
-            type='ModuleOutputs', source=feat)
-        cfg['distiller']['teacher_recorders']['feat'] = dict(
-            type='ModuleOutputs', source=feat)
-        cfg['distiller']['distill_losses']['loss_feat'] = dict(
-            type='DISTFeatureLoss')
-        idx = dict(data_idx=0) if feat == 'neck' else {}
-        cfg['distiller']['loss_forward_mappings']['loss_feat'] = dict(
-            preds_S=dict(from_student=True, recorder='feat', **idx),
-            preds_T=dict(from_student=False, recorder='feat', **idx))
-        if feat != 'neck':  # R-18 stage 4 has 512 channels, R-101 2048
-            cfg['distiller']['connectors'] = dict(feat_s=dict(
-                type='ConvModuleConnector', in_channel=512, out_channel=2048,
-                kernel_size=1, norm_cfg=None, act_cfg=None))
-            cfg['distiller']['loss_forward_mappings']['loss_feat'][
-                'preds_S']['connector'] = 'feat_s'
-    return cfg
+def package_model(pair: Dict, method: str, **options) -> Dict:
+    """The model of the package's ``method`` config of ``pair``
+    (``DISTPlusDistill``), with ``options`` (e.g. ``truncate_teacher``) set
+    and the benchmark's overrides on student and teacher."""
+    path = osp.join(CONFIGS, pair['config'].format(method=method))
+    model = Config.fromfile(path).model.to_dict()
+    model.update(options, teacher_ckpt=None,  # random: see calibrate_bn
+                 architecture=dict(cfg_path=pair['student'],
+                                   override=pair['override']),
+                 teacher=dict(model['teacher'], override=pair['override']))
+    return model
+
+
+def mmrazor_model(model: Dict) -> Dict:
+    """(c): ``model`` (a package DIST config) as MMRazor runs it: its
+    ``SingleTeacherDistill`` and ``DISTLoss`` on the same recorders, the
+    same loss weights and tau."""
+    model = copy.deepcopy(model)
+    distiller = model['distiller']
+    for name, loss in distiller['distill_losses'].items():
+        assert loss['type'] == 'DISTLogitLoss', (name, loss)
+        distiller['distill_losses'][name] = dict(
+            type='DISTLoss', tau=loss.get('tau', 1.0),
+            loss_weight=loss.get('loss_weight', 1.0))
+        # MMRazor's DISTLoss names its arguments logits_S / logits_T
+        mapping = distiller['loss_forward_mappings'][name]
+        distiller['loss_forward_mappings'][name] = dict(
+            logits_S=mapping['preds_S'], logits_T=mapping['preds_T'])
+    # MMRazor builds cfg_path models itself, without overrides
+    return dict(type='SingleTeacherDistill', distiller=distiller,
+                architecture=build_model(model['architecture']),
+                teacher=build_model(model['teacher']))
 
 
 def calibrate_bn(model: torch.nn.Module, batch: Dict) -> None:
@@ -197,15 +198,18 @@ def teacher_floor(model, batch) -> Callable[[], None]:
     return step
 
 
-VARIANTS = {
-    'c': ('MMRazor SingleTeacherDistill + DISTLoss', {}),
-    'd': ('dist_mm DISTPlusDistill + DISTLogitLoss', {}),
-    'd1': ('d, whole teacher pass (no truncation)',
+VARIANTS = {  # name, package config, DISTPlusDistill options
+    'c': ('MMRazor SingleTeacherDistill + DISTLoss', 'dist', {}),
+    'd': ('dist_mm DISTPlusDistill + DISTLogitLoss', 'dist', {}),
+    'd1': ('d, whole teacher pass (no truncation)', 'dist',
            dict(truncate_teacher=False)),
-    'd2': ('d + teacher bf16 autocast', dict(teacher_autocast='bfloat16')),
-    'd3': ('d + teacher channels_last', dict(teacher_channels_last=True)),
-    'd4': ('d + teacher fp16 autocast', dict(teacher_autocast='float16')),
-    'd+': ('dist_mm DIST+ (logits + features)', dict(plus=True)),
+    'd2': ('d + teacher bf16 autocast', 'dist',
+           dict(teacher_autocast='bfloat16')),
+    'd3': ('d + teacher channels_last', 'dist',
+           dict(teacher_channels_last=True)),
+    'd4': ('d + teacher fp16 autocast', 'dist',
+           dict(teacher_autocast='float16')),
+    'd+': ('dist_mm DIST+ (the distplus config)', 'distplus', {}),
 }
 
 
@@ -251,16 +255,16 @@ def build_steps(kind: str, variants: List[str],
     pair = PAIRS[kind]
     batch = batch_for(kind, pair['size'], pair['batch'])
     torch.manual_seed(0)
-    student = build_model(dict(cfg_path=pair['student'],
-                               override=pair['override'])).to(device)
-    teacher = build_model(dict(cfg_path=pair['teacher'],
-                               override=pair['override'])).to(device)
+    plain = package_model(pair, 'dist')
+    student = build_model(plain['architecture']).to(device)
+    teacher = build_model(plain['teacher']).to(device)
     calibrate_bn(teacher, batch)
     steps = {'a': train_step(student, batch),
              'b': teacher_only(teacher, batch)}
     for key in variants:
-        name, options = VARIANTS[key]
-        model = MODELS.build(distill_cfg(pair, ours=key != 'c', **options))
+        _, method, options = VARIANTS[key]
+        cfg = package_model(pair, method, **options)
+        model = MODELS.build(mmrazor_model(cfg) if key == 'c' else cfg)
         model.to(device)
         calibrate_bn(model.teacher, batch)
         steps[key] = train_step(model, batch)
@@ -319,8 +323,8 @@ def main() -> None:
     print(f'torch {torch.__version__}, {where}, batch of {args.batch}, '
           f'medians of {args.reps} rounds', flush=True)
     pair = PAIRS[kind]
-    print(f'\n{kind}: {pair["teacher"].split("/")[-1]} -> '
-          f'{pair["student"].split("/")[-1]} at {pair["size"]}', flush=True)
+    print(f'\n{kind}: configs/{pair["config"]} at {pair["size"]}',
+          flush=True)
     times = time_interleaved(build_steps(kind, args.variants, args.device),
                              args.reps, args.device)
     peaks = subprocess.run(
