@@ -96,6 +96,8 @@ def cpu_options(cfg: Config, teacher_ckpt=None) -> Dict[str, Any]:
     model = 'model'
     if cfg.model.type == 'DISTPlusDistill':
         model = 'model.architecture'
+        if 'cfg_path' in cfg.model.architecture:
+            model += '.override'
         options['model.teacher_ckpt'] = teacher_ckpt(cfg)
     # no ImageNet weights for the student's backbone (no download here)
     if seg:
