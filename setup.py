@@ -26,8 +26,9 @@ def add_mim_extension() -> None:
     """
     if 'develop' in sys.argv or 'editable_wheel' in sys.argv:
         mode = 'symlink'
-    elif any(cmd in sys.argv for cmd in ('sdist', 'bdist_wheel', 'install',
-                                         'build', 'build_py')):
+    elif any(
+            cmd in sys.argv for cmd in ('sdist', 'bdist_wheel', 'install',
+                                        'build', 'build_py')):
         mode = 'copy'
     else:
         return
@@ -60,11 +61,15 @@ if __name__ == '__main__':
         long_description=open(osp.join(HERE, 'README.md')).read()
         if osp.exists(osp.join(HERE, 'README.md')) else '',
         long_description_content_type='text/markdown',
-        packages=find_packages(exclude=('tests', 'tests.*', 'configs',
-                                        'tools')),
+        packages=find_packages(
+            exclude=('tests', 'tests.*', 'configs', 'tools')),
         include_package_data=True,
-        package_data={'dist_mm': ['.mim/configs/**/*', '.mim/tools/**/*',
-                                  '.mim/tools/*', '.mim/configs/*']},
+        package_data={
+            'dist_mm': [
+                '.mim/configs/**/*', '.mim/tools/**/*', '.mim/tools/*',
+                '.mim/configs/*'
+            ]
+        },
         python_requires='>=3.8',
         install_requires=[
             'torch>=2.0',

@@ -2,9 +2,9 @@
 ``default_scope = 'mmrazor'`` do (a Runner in an earlier test may have left
 another scope current)."""
 import pytest
-from mmengine.registry import DefaultScope
 
 import dist_mm  # noqa: F401  (torch 2.x fixes before mmrazor is imported)
+from mmengine.registry import DefaultScope
 
 
 @pytest.fixture(autouse=True)

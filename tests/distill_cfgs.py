@@ -1,6 +1,6 @@
 """DISTPlusDistill configs for the tiny real model pairs used in tests."""
-from dist_mm.testing import (det_batch, seg_batch,
-                             tiny_faster_rcnn, tiny_pspnet, tiny_retinanet)
+from dist_mm.testing import (det_batch, seg_batch, tiny_faster_rcnn,
+                             tiny_pspnet, tiny_retinanet)
 
 
 def rec(source, **kwargs):
@@ -9,8 +9,10 @@ def rec(source, **kwargs):
 
 def pair(s, t, **extra):
     """loss_forward_mappings entry: student and teacher recorder names."""
-    return dict(preds_S=dict(from_student=True, recorder=s),
-                preds_T=dict(from_student=False, recorder=t), **extra)
+    return dict(
+        preds_S=dict(from_student=True, recorder=s),
+        preds_T=dict(from_student=False, recorder=t),
+        **extra)
 
 
 def faster_rcnn(acclimate=True, **student):
@@ -38,10 +40,12 @@ def faster_rcnn(acclimate=True, **student):
         teacher=tiny_faster_rcnn(width=16),
         acclimated_modules=['backbone.layer4', 'roi_head.bbox_head.fc_cls']
         if acclimate else [],
-        distiller=dict(type='ConfigurableDistiller',
-                       student_recorders=student_recorders,
-                       teacher_recorders=recorders, distill_losses=losses,
-                       loss_forward_mappings=maps))
+        distiller=dict(
+            type='ConfigurableDistiller',
+            student_recorders=student_recorders,
+            teacher_recorders=recorders,
+            distill_losses=losses,
+            loss_forward_mappings=maps))
 
 
 def retinanet(acclimate=False):
@@ -49,9 +53,10 @@ def retinanet(acclimate=False):
     (record_idx 0..4); one sigmoid DIST loss per level, and with
     ``acclimate`` one anchor-aware acclimation loss per level (targets: the
     student's per-anchor labels, as in the DIST+ RetinaNet config)."""
-    recorders = dict(cls=rec('bbox_head.retina_cls'),
-                     **{f'fpn{i}': rec(f'neck.fpn_convs.{i}.conv')
-                        for i in range(3)})
+    recorders = dict(
+        cls=rec('bbox_head.retina_cls'),
+        **{f'fpn{i}': rec(f'neck.fpn_convs.{i}.conv')
+           for i in range(3)})
     student_recorders = dict(recorders)
     losses, maps = {}, {}
     if acclimate:
@@ -61,18 +66,20 @@ def retinanet(acclimate=False):
             'get_targets')
         for i in range(5):
             losses[f'loss_ta{i}'] = dict(
-                type='TeacherAcclimationLoss', activation='sigmoid',
+                type='TeacherAcclimationLoss',
+                activation='sigmoid',
                 anchor_classes='num_classes')  # the student's: 3
             maps[f'loss_ta{i}'] = dict(
-                preds_T=dict(from_student=False, recorder='cls',
-                             record_idx=i),
-                preds_S=dict(from_student=True, recorder='cls',
-                             record_idx=i),
-                target=dict(from_student=True, recorder='anchor_targets',
-                            data_idx=0, connector_idx=i))
+                preds_T=dict(from_student=False, recorder='cls', record_idx=i),
+                preds_S=dict(from_student=True, recorder='cls', record_idx=i),
+                target=dict(
+                    from_student=True,
+                    recorder='anchor_targets',
+                    data_idx=0,
+                    connector_idx=i))
     for i in range(5):
-        losses[f'loss_cls{i}'] = dict(type='DISTLogitLoss',
-                                      activation='sigmoid')
+        losses[f'loss_cls{i}'] = dict(
+            type='DISTLogitLoss', activation='sigmoid')
         maps[f'loss_cls{i}'] = dict(
             preds_S=dict(from_student=True, recorder='cls', record_idx=i),
             preds_T=dict(from_student=False, recorder='cls', record_idx=i))
@@ -84,19 +91,23 @@ def retinanet(acclimate=False):
         architecture=tiny_retinanet(width=8),
         teacher=tiny_retinanet(width=16),
         acclimated_modules=['bbox_head.retina_cls'] if acclimate else [],
-        distiller=dict(type='ConfigurableDistiller',
-                       student_recorders=student_recorders,
-                       teacher_recorders=dict(recorders),
-                       distill_losses=losses, loss_forward_mappings=maps))
+        distiller=dict(
+            type='ConfigurableDistiller',
+            student_recorders=student_recorders,
+            teacher_recorders=dict(recorders),
+            distill_losses=losses,
+            loss_forward_mappings=maps))
 
 
 def pspnet():
-    logits = dict(logits=rec('decode_head.conv_seg'),
-                  aux=rec('auxiliary_head.conv_seg'),
-                  feat=rec('backbone.layer4'))
-    gt = dict(type='MethodOutputs',
-              source='mmseg.models.decode_heads.decode_head.BaseDecodeHead.'
-              '_stack_batch_gt')
+    logits = dict(
+        logits=rec('decode_head.conv_seg'),
+        aux=rec('auxiliary_head.conv_seg'),
+        feat=rec('backbone.layer4'))
+    gt = dict(
+        type='MethodOutputs',
+        source='mmseg.models.decode_heads.decode_head.BaseDecodeHead.'
+        '_stack_batch_gt')
     target = dict(from_student=True, recorder='gt')
     return dict(
         type='DISTPlusDistill',
@@ -107,9 +118,14 @@ def pspnet():
             type='ConfigurableDistiller',
             student_recorders=dict(gt=gt, **logits),
             teacher_recorders=dict(logits),
-            connectors=dict(s_feat=dict(
-                type='ConvModuleConnector', in_channel=64, out_channel=128,
-                kernel_size=1, norm_cfg=None, act_cfg=None)),
+            connectors=dict(
+                s_feat=dict(
+                    type='ConvModuleConnector',
+                    in_channel=64,
+                    out_channel=128,
+                    kernel_size=1,
+                    norm_cfg=None,
+                    act_cfg=None)),
             distill_losses=dict(
                 loss_logits=dict(type='DISTLogitLoss'),
                 loss_aux=dict(type='DISTLogitLoss', loss_weight=0.4),
@@ -119,8 +135,9 @@ def pspnet():
                 loss_logits=pair('logits', 'logits', gt_labels=target),
                 loss_aux=pair('aux', 'aux', gt_labels=target),
                 loss_feat=dict(
-                    preds_S=dict(from_student=True, recorder='feat',
-                                 connector='s_feat'),
+                    preds_S=dict(
+                        from_student=True, recorder='feat',
+                        connector='s_feat'),
                     preds_T=dict(from_student=False, recorder='feat')),
                 loss_ta=dict(
                     preds_T=dict(from_student=False, recorder='logits'),
@@ -128,6 +145,7 @@ def pspnet():
                     target=target))))
 
 
-PAIRS = dict(faster_rcnn=(faster_rcnn, det_batch),
-             retinanet=(retinanet, det_batch),
-             pspnet=(pspnet, seg_batch))
+PAIRS = dict(
+    faster_rcnn=(faster_rcnn, det_batch),
+    retinanet=(retinanet, det_batch),
+    pspnet=(pspnet, seg_batch))

@@ -25,8 +25,14 @@ def to_instances(logits, num_classes=None):
     return logits.permute(0, 2, 3, 1).reshape(-1, c)
 
 
-def dist_loss(ls, lt, tau=1.0, beta=1.0, gamma=1.0, act='softmax',
-              valid=None, num_classes=None):
+def dist_loss(ls,
+              lt,
+              tau=1.0,
+              beta=1.0,
+              gamma=1.0,
+              act='softmax',
+              valid=None,
+              num_classes=None):
     ms, mt = to_instances(ls, num_classes), to_instances(lt, num_classes)
     if act == 'softmax':
         ys, yt = (ms / tau).softmax(1), (mt / tau).softmax(1)
@@ -45,15 +51,21 @@ def dist_loss(ls, lt, tau=1.0, beta=1.0, gamma=1.0, act='softmax',
 
 def feature_loss(fs, ft, alpha=1.0, beta=1.0):
     d = fs.shape[1]
-    channel = (1 - pearson_rows(fs.permute(0, 2, 3, 1).reshape(-1, d),
-                                ft.permute(0, 2, 3, 1).reshape(-1, d))).mean()
+    channel = (1 - pearson_rows(
+        fs.permute(0, 2, 3, 1).reshape(-1, d),
+        ft.permute(0, 2, 3, 1).reshape(-1, d))).mean()
     b = fs.shape[0]
-    spatial = (1 - pearson_rows(fs.sum(1).reshape(b, -1),
-                                ft.sum(1).reshape(b, -1))).mean()
+    spatial = (
+        1 - pearson_rows(fs.sum(1).reshape(b, -1),
+                         ft.sum(1).reshape(b, -1))).mean()
     return alpha * channel + beta * spatial
 
 
-def acclimation_loss(lt, ls, target, ignore_index=255, act='softmax',
+def acclimation_loss(lt,
+                     ls,
+                     target,
+                     ignore_index=255,
+                     act='softmax',
                      num_classes=None):
     """Loop over instances, dropping the target column explicitly; with
     sigmoid, label == num_classes is background (nothing dropped)."""
@@ -74,7 +86,10 @@ def acclimation_loss(lt, ls, target, ignore_index=255, act='softmax',
     return torch.stack(dists).mean()
 
 
-def acclimation_target_loss(lt, target, ignore_index=255, act='softmax',
+def acclimation_target_loss(lt,
+                            target,
+                            ignore_index=255,
+                            act='softmax',
                             num_classes=None):
     """Loop over instances: -log p[target] (softmax) or the summed binary
     cross-entropy against the one-hot target (sigmoid, num_classes =

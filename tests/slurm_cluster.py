@@ -20,8 +20,7 @@ from typing import Dict, Optional
 
 from tests.helpers import free_port
 
-SLURM_BINARIES = ('munged', 'slurmctld', 'slurmd', 'srun', 'scontrol',
-                  'sinfo')
+SLURM_BINARIES = ('munged', 'slurmctld', 'slurmd', 'srun', 'scontrol', 'sinfo')
 
 SLURM_CONF = """\
 ClusterName=dist_mm_test
@@ -53,8 +52,8 @@ OverSubscribe=FORCE
 
 
 def _run(*cmd: str, env: Optional[Dict] = None, timeout: int = 30):
-    return subprocess.run(cmd, env=env, text=True, capture_output=True,
-                          timeout=timeout)
+    return subprocess.run(
+        cmd, env=env, text=True, capture_output=True, timeout=timeout)
 
 
 def why_unavailable() -> Optional[str]:
@@ -99,13 +98,15 @@ class LocalSlurm:
         for i in range(2):  # character devices (like /dev/null) for GRES
             os.mknod(self.root / f'gpu{i}', 0o600 | stat.S_IFCHR,
                      os.makedev(1, 3))
-        (self.root / 'gres.conf').write_text(
-            f'Name=gpu File={self.root}/gpu[0-1]\n')
+        (self.root /
+         'gres.conf').write_text(f'Name=gpu File={self.root}/gpu[0-1]\n')
         host = socket.gethostname().split('.')[0]
         (self.root / 'slurm.conf').write_text(
-            SLURM_CONF.format(host=host, root=self.root,
-                              ctld_port=free_port(),
-                              slurmd_port=free_port()))
+            SLURM_CONF.format(
+                host=host,
+                root=self.root,
+                ctld_port=free_port(),
+                slurmd_port=free_port()))
         conf = self.env['SLURM_CONF']
         subprocess.run(['slurmctld', '-f', conf], env=self.env, check=True)
         subprocess.run(['slurmd', '-f', conf], env=self.env, check=True)

@@ -1,32 +1,38 @@
 """DISTPlusDistill with real tiny mmdet / mmseg pairs through the Runner."""
 import pytest
 import torch
-from mmengine.optim import OptimWrapper
-from mmengine.runner import Runner, load_checkpoint
-
-from mmrazor.registry import MODELS
 
 from dist_mm.testing import NUM_CLASSES
+from mmengine.optim import OptimWrapper
+from mmengine.runner import Runner, load_checkpoint
+from mmrazor.registry import MODELS
+
 from . import distill_cfgs
 from .distill_cfgs import PAIRS
 
 
 def train_runner(model_cfg, batch, work_dir, iters=2):
-    items = [dict(inputs=i, data_samples=s)
-             for i, s in zip(batch['inputs'], batch['data_samples'])]
+    items = [
+        dict(inputs=i, data_samples=s)
+        for i, s in zip(batch['inputs'], batch['data_samples'])
+    ]
     return Runner(
-        model=model_cfg, work_dir=str(work_dir), default_scope='mmrazor',
-        train_dataloader=dict(dataset=items, batch_size=2,
-                              sampler=dict(type='DefaultSampler',
-                                           shuffle=False),
-                              collate_fn=dict(type='pseudo_collate')),
+        model=model_cfg,
+        work_dir=str(work_dir),
+        default_scope='mmrazor',
+        train_dataloader=dict(
+            dataset=items,
+            batch_size=2,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            collate_fn=dict(type='pseudo_collate')),
         optim_wrapper=dict(
             optimizer=dict(type='SGD', lr=0.02, momentum=0.9),
             paramwise_cfg=dict(custom_keys={'teacher.': dict(lr_mult=0.5)})),
         train_cfg=dict(by_epoch=False, max_iters=iters),
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook',
-                                           interval=iters, by_epoch=False),
-                           logger=dict(type='LoggerHook', interval=1)),
+        default_hooks=dict(
+            checkpoint=dict(
+                type='CheckpointHook', interval=iters, by_epoch=False),
+            logger=dict(type='LoggerHook', interval=1)),
         randomness=dict(seed=0))
 
 
@@ -47,13 +53,14 @@ def test_acclimation_of_every_head_logs_its_terms_and_teacher_accuracy(
     """RoI softmax (Faster R-CNN), per-anchor sigmoid (RetinaNet) and
     per-pixel (PSPNet) acclimation: both terms and the teacher's accuracy
     are logged, finite, and the accuracy is a fraction."""
-    cases = dict(faster_rcnn=(distill_cfgs.faster_rcnn(), 'ta'),
-                 retinanet=(distill_cfgs.retinanet(acclimate=True), 'ta0'),
-                 pspnet=(distill_cfgs.pspnet(), 'ta'))
+    cases = dict(
+        faster_rcnn=(distill_cfgs.faster_rcnn(), 'ta'),
+        retinanet=(distill_cfgs.retinanet(acclimate=True), 'ta0'),
+        pspnet=(distill_cfgs.pspnet(), 'ta'))
     for name, (cfg, loss) in cases.items():
         work = tmp_path / name
-        runner = train_runner(with_teacher_ckpt(cfg, tmp_path),
-                              PAIRS[name][1](), work)
+        runner = train_runner(
+            with_teacher_ckpt(cfg, tmp_path), PAIRS[name][1](), work)
         runner.train()
         hub = runner.message_hub
         for key in (f'rel.{loss}.nontarget', f'rel.{loss}.target'):
@@ -76,30 +83,35 @@ def test_pair_trains_through_runner(name, tmp_path):
     hub = runner.message_hub
     total = hub.get_scalar('train/loss').current()
     assert torch.isfinite(torch.tensor(total))
-    distill_keys = [k for k in hub.log_scalars
-                    if k.startswith('train/distill.')]
+    distill_keys = [
+        k for k in hub.log_scalars if k.startswith('train/distill.')
+    ]
     assert distill_keys
     for key in distill_keys:
         assert torch.isfinite(torch.tensor(hub.get_scalar(key).current())), key
     assert any(k.startswith('train/rel.') for k in hub.log_scalars)
 
-    changed = [k for k, v in model.student.named_parameters()
-               if not torch.equal(v, student0[k])]
+    changed = [
+        k for k, v in model.student.named_parameters()
+        if not torch.equal(v, student0[k])
+    ]
     assert len(changed) > len(student0) // 2
     for key, value in model.teacher.named_parameters():
         if key in acclimated:
             continue
         assert torch.equal(value, teacher0[key]), f'frozen {key} changed'
     if acclimated:
-        assert any(not torch.equal(dict(model.teacher.named_parameters())[k],
-                                   teacher0[k]) for k in acclimated)
+        assert any(not torch.equal(
+            dict(model.teacher.named_parameters())[k], teacher0[k])
+                   for k in acclimated)
         # acclimated teacher parts are saved with the checkpoint
         # ... with their own learning rate (paramwise custom_keys) ...
         params = dict(model.teacher.named_parameters())
         groups = runner.optim_wrapper.optimizer.param_groups
         for key in acclimated:
-            group = next(g for g in groups
-                         if any(p is params[key] for p in g['params']))
+            group = next(
+                g for g in groups
+                if any(p is params[key] for p in g['params']))
             assert group['lr'] == pytest.approx(0.01)
         # ... and saved with the checkpoint and restored from it
         fresh = MODELS.build(cfg)
@@ -135,17 +147,18 @@ def test_teacher_scores_the_students_rois_and_computes_no_losses():
         extractor.register_forward_pre_hook(
             lambda m, args, side=side: seen.__setitem__(side, args[1]))
     student_calls, teacher_calls = {}, {}
-    for model_, calls in ((model.student, student_calls),
-                          (model.teacher, teacher_calls)):
-        for obj, name in ((model_.rpn_head, 'loss_and_predict'),
-                          (model_.roi_head, 'loss'),
+    for model_, calls in ((model.student, student_calls), (model.teacher,
+                                                           teacher_calls)):
+        for obj, name in ((model_.rpn_head,
+                           'loss_and_predict'), (model_.roi_head, 'loss'),
                           (model_.roi_head.bbox_head, 'loss_and_target'),
-                          (model_.roi_head.bbox_assigner, 'assign'),
-                          (model_.roi_head.bbox_sampler, 'sample'),
+                          (model_.roi_head.bbox_assigner,
+                           'assign'), (model_.roi_head.bbox_sampler, 'sample'),
                           (model_.rpn_head, 'predict_by_feat')):
             _count_calls(obj, name, calls)
-    optim = OptimWrapper(torch.optim.SGD(
-        [p for p in model.parameters() if p.requires_grad], lr=0.01))
+    optim = OptimWrapper(
+        torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
+                        lr=0.01))
     model.train_step(distill_cfgs.det_batch(), optim)
 
     assert student_calls['loss'] == 1 and student_calls['assign'] > 0
@@ -162,9 +175,11 @@ def test_teacher_scores_the_students_rois_and_computes_no_losses():
 
 def test_anchor_classes_num_classes_is_the_students_class_count():
     model = _build(distill_cfgs.retinanet(acclimate=True))
-    assert {loss.anchor_classes for name, loss in
-            model.distiller.distill_losses.items()
-            if name.startswith('loss_ta')} == {NUM_CLASSES}
+    assert {
+        loss.anchor_classes
+        for name, loss in model.distiller.distill_losses.items()
+        if name.startswith('loss_ta')
+    } == {NUM_CLASSES}
 
 
 def test_acclimated_modules_take_negative_indices():
@@ -182,15 +197,18 @@ def test_bad_recorder_source_lists_close_module_names():
     cfg = distill_cfgs.faster_rcnn(acclimate=False)
     cfg['distiller']['student_recorders']['fpn0'] = distill_cfgs.rec(
         'neck.fpn_conv.0.conv')
-    with pytest.raises(ValueError, match=r"student recorder 'fpn0'.*"
-                       r"'neck.fpn_conv.0.conv'.*neck.fpn_convs.0.conv"):
+    with pytest.raises(
+            ValueError,
+            match=r"student recorder 'fpn0'.*"
+            r"'neck.fpn_conv.0.conv'.*neck.fpn_convs.0.conv"):
         _build(cfg)
 
 
 def test_class_count_mismatch_is_refused():
     cfg = distill_cfgs.faster_rcnn(acclimate=False, num_classes=4)
-    with pytest.raises(ValueError, match=r'teacher predicts 3 classes but '
-                       r'the student 4'):
+    with pytest.raises(
+            ValueError, match=r'teacher predicts 3 classes but '
+            r'the student 4'):
         _build(cfg)
 
 
@@ -208,8 +226,10 @@ def test_teacher_checkpoint_is_loaded_strictly(tmp_path):
     other = tmp_path / 'other.pth'
     torch.save(dict(state_dict=good.student.state_dict()), other)
     cfg['teacher_ckpt'] = str(other)
-    with pytest.raises(RuntimeError, match=r'(?s)does not fit the teacher.*'
-                       r'size mismatch.*more'):
+    with pytest.raises(
+            RuntimeError,
+            match=r'(?s)does not fit the teacher.*'
+            r'size mismatch.*more'):
         _build(cfg)
     # so is one with a missing key
     partial = dict(good.teacher.state_dict())
@@ -227,10 +247,12 @@ def test_channel_mismatch_without_connector_names_the_connector():
     maps['loss_feat']['preds_S'].pop('connector')
     model = _build(cfg)
     model.train()
-    optim = OptimWrapper(torch.optim.SGD(
-        [p for p in model.parameters() if p.requires_grad], lr=0.01))
-    with pytest.raises(ValueError, match=r'64 channels, teacher 128.*'
-                       r'ConvModuleConnector'):
+    optim = OptimWrapper(
+        torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
+                        lr=0.01))
+    with pytest.raises(
+            ValueError, match=r'64 channels, teacher 128.*'
+            r'ConvModuleConnector'):
         model.train_step(distill_cfgs.seg_batch(), optim)
 
 
@@ -273,5 +295,5 @@ def test_non_finite_loss_stops_before_the_optimizer_step():
     assert 'clip_grad' in message
     after = snapshot(model.student)
     for name, value in before.items():  # no parameter was updated
-        torch.testing.assert_close(after[name], value, equal_nan=True,
-                                   msg=name)
+        torch.testing.assert_close(
+            after[name], value, equal_nan=True, msg=name)

@@ -10,6 +10,7 @@ import torch
 
 import dist_mm  # noqa: F401  (applies the fixes)
 from dist_mm.compat import UnsafeCheckpointError, set_inplace_false
+
 from tests.helpers import free_port
 
 PY = sys.executable
@@ -17,20 +18,22 @@ ENV = dict(os.environ, PYTHONWARNINGS='ignore')
 
 
 def run_python(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([PY, '-c', code], capture_output=True, text=True,
-                          env=ENV, timeout=300)
+    return subprocess.run([PY, '-c', code],
+                          capture_output=True,
+                          text=True,
+                          env=ENV,
+                          timeout=300)
 
 
 def test_mmrazor_import_needs_the_fix_and_works_with_it():
     plain = run_python('import mmrazor.models')
     assert plain.returncode != 0
     assert 'reverse2' in plain.stderr or 'ImportError' in plain.stderr
-    fixed = run_python(
-        'import dist_mm, mmrazor.models\n'
-        'from mmrazor.utils import register_all_modules\n'
-        'register_all_modules()\n'
-        'from mmrazor.registry import MODELS\n'
-        "print(MODELS.get('SingleTeacherDistill').__name__)")
+    fixed = run_python('import dist_mm, mmrazor.models\n'
+                       'from mmrazor.utils import register_all_modules\n'
+                       'register_all_modules()\n'
+                       'from mmrazor.registry import MODELS\n'
+                       "print(MODELS.get('SingleTeacherDistill').__name__)")
     assert fixed.returncode == 0, fixed.stderr
     assert 'SingleTeacherDistill' in fixed.stdout
 
@@ -63,9 +66,8 @@ def test_only_unreadable_files_are_called_corrupt(tmp_path):
     """An unknown open-mmlab:// name, a URL that cannot be reached and a
     CUDA map_location without a GPU keep their own errors; an empty or
     truncated file is a CorruptCheckpointError."""
-    from mmengine.runner.checkpoint import CheckpointLoader
-
     from dist_mm.compat import CorruptCheckpointError
+    from mmengine.runner.checkpoint import CheckpointLoader
     good = tmp_path / 'good.pth'
     torch.save(dict(state_dict=dict(w=torch.ones(2))), good)
     with pytest.raises(KeyError, match='no_such_model'):
@@ -87,18 +89,16 @@ def test_only_unreadable_files_are_called_corrupt(tmp_path):
 
 
 def test_quantization_backends_fail_clearly():
-    from mmrazor.structures.quantization.backend_config import \
-        BackendConfigs
+    from mmrazor.structures.quantization.backend_config import BackendConfigs
     with pytest.raises(RuntimeError, match='distillation only'):
         BackendConfigs['native']
 
 
 def test_recorded_tensor_is_not_overwritten_by_inplace_relu():
+    from dist_mm.testing import tiny_faster_rcnn
     from mmrazor.models.algorithms.base import BaseAlgorithm
     from mmrazor.models.task_modules import RecorderManager
     from mmrazor.registry import MODELS
-
-    from dist_mm.testing import tiny_faster_rcnn
 
     def recorded_stem(model, apply):
         apply(model)
@@ -146,21 +146,26 @@ def _toy_runner(work_dir, max_iters, resume=False, load_from=None):
                 return dict(loss=((out - labels)**2).mean())
             return out
 
-    data = [dict(inputs=torch.randn(2), labels=torch.randn(1))
-            for _ in range(8)]
+    data = [
+        dict(inputs=torch.randn(2), labels=torch.randn(1)) for _ in range(8)
+    ]
     return Runner(
-        model=Toy(), work_dir=str(work_dir),
-        train_dataloader=dict(dataset=data, batch_size=2,
-                              sampler=dict(type='DefaultSampler',
-                                           shuffle=True),
-                              collate_fn=dict(type='default_collate')),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1,
-                                          momentum=0.9)),
+        model=Toy(),
+        work_dir=str(work_dir),
+        train_dataloader=dict(
+            dataset=data,
+            batch_size=2,
+            sampler=dict(type='DefaultSampler', shuffle=True),
+            collate_fn=dict(type='default_collate')),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9)),
         param_scheduler=dict(type='MultiStepLR', milestones=[3]),
         train_cfg=dict(by_epoch=False, max_iters=max_iters),
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook',
-                                           interval=2, by_epoch=False)),
-        resume=resume, load_from=load_from, randomness=dict(seed=0))
+        default_hooks=dict(
+            checkpoint=dict(type='CheckpointHook', interval=2,
+                            by_epoch=False)),
+        resume=resume,
+        load_from=load_from,
+        randomness=dict(seed=0))
 
 
 def test_runner_checkpoint_needs_the_allow_list(tmp_path):
@@ -196,11 +201,12 @@ def test_checkpoint_with_arbitrary_object_is_refused(tmp_path):
     from mmengine.runner import load_checkpoint
     model = torch.nn.Linear(2, 1)
     path = tmp_path / 'evil.pth'
-    torch.save(dict(state_dict=model.state_dict(), meta=dict(x=Arbitrary())),
-               path)
-    with pytest.raises(UnsafeCheckpointError,
-                       match=r'Refusing to load checkpoint.*'
-                       r'test_compat\.Arbitrary.*add_safe_globals'):
+    torch.save(
+        dict(state_dict=model.state_dict(), meta=dict(x=Arbitrary())), path)
+    with pytest.raises(
+            UnsafeCheckpointError,
+            match=r'Refusing to load checkpoint.*'
+            r'test_compat\.Arbitrary.*add_safe_globals'):
         load_checkpoint(model, str(path))
 
 
@@ -222,12 +228,20 @@ print('world', get_world_size(), type(ddp).__name__)
 @pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only fix')
 def test_cpu_launcher_needs_the_fix_and_works_with_it():
     plain = subprocess.run(
-        [PY, '-c', CPU_LAUNCH.format(fixed=False), str(free_port())],
-        capture_output=True, text=True, env=ENV, timeout=300)
+        [PY, '-c', CPU_LAUNCH.format(fixed=False),
+         str(free_port())],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=300)
     assert plain.returncode != 0
     assert '_cuda_setDevice' in plain.stderr
     fixed = subprocess.run(
-        [PY, '-c', CPU_LAUNCH.format(fixed=True), str(free_port())],
-        capture_output=True, text=True, env=ENV, timeout=300)
+        [PY, '-c', CPU_LAUNCH.format(fixed=True),
+         str(free_port())],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=300)
     assert fixed.returncode == 0, fixed.stderr[-2000:]
     assert 'world 1 MMDistributedDataParallel' in fixed.stdout

@@ -19,19 +19,19 @@ from typing import Any, Dict, List
 
 import pytest
 import torch
-from mmengine.config import Config
-from mmengine.runner import Runner
 
 from dist_mm.algorithms import build_model
 from dist_mm.datasets import COCO_CLASSES, make_cityscapes, make_coco
 from dist_mm.utils import load_tool_config
+from mmengine.config import Config
+from mmengine.runner import Runner
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
     osp.relpath(osp.join(d, f), ROOT)
-    for d, _, files in os.walk(osp.join(ROOT, 'configs'))
-    for f in files if f.endswith('.py') and not f.startswith('_')
-    and osp.basename(d) not in ('_base_', 'demo'))
+    for d, _, files in os.walk(osp.join(ROOT, 'configs')) for f in files
+    if f.endswith('.py') and not f.startswith('_') and osp.basename(d) not in (
+        '_base_', 'demo'))
 READMES = sorted(
     osp.relpath(osp.join(ROOT, 'configs', d, 'README.md'), ROOT)
     for d in os.listdir(osp.join(ROOT, 'configs'))
@@ -47,8 +47,12 @@ def workspace(tmp_path_factory):
     ws = tmp_path_factory.mktemp('ws')
     for name in ('configs', 'tools'):
         os.symlink(osp.join(ROOT, name), ws / name)
-    make_coco(str(ws / 'data' / 'coco'), DET_IMAGES, 2, size=DET_SIZE,
-              object_size=(24, 64))
+    make_coco(
+        str(ws / 'data' / 'coco'),
+        DET_IMAGES,
+        2,
+        size=DET_SIZE,
+        object_size=(24, 64))
     make_cityscapes(str(ws / 'data' / 'cityscapes'), 2, 2, size=SEG_SIZE)
     return ws
 
@@ -63,8 +67,9 @@ def teacher_ckpt(workspace):
         key = str(teacher)
         if key not in cache:
             path = workspace / f'teacher{len(cache)}.pth'
-            torch.save(dict(state_dict=build_model(teacher.to_dict())
-                            .state_dict()), path)
+            torch.save(
+                dict(state_dict=build_model(teacher.to_dict()).state_dict()),
+                path)
             cache[key] = str(path)
         return cache[key]
 
@@ -110,17 +115,23 @@ def cpu_options(cfg: Config, teacher_ckpt=None) -> Dict[str, Any]:
             SEG_SIZE[::-1]
         options[f'{model}.data_preprocessor.size'] = SEG_SIZE[::-1]
     if cfg.train_cfg.type == 'IterBasedTrainLoop':
-        options.update({'train_cfg.max_iters': 2, 'train_cfg.val_interval': 2,
-                        'default_hooks.checkpoint.interval': 2})
+        options.update({
+            'train_cfg.max_iters': 2,
+            'train_cfg.val_interval': 2,
+            'default_hooks.checkpoint.interval': 2
+        })
     else:
-        options.update({'train_cfg.max_epochs': 1,
-                        'train_cfg.val_interval': 1})
+        options.update({
+            'train_cfg.max_epochs': 1,
+            'train_cfg.val_interval': 1
+        })
     return options
 
 
 def as_cli(options: Dict[str, Any]) -> List[str]:
     """``options`` as ``--cfg-options`` arguments (mmengine's DictAction
     reads tuples and lists written without spaces)."""
+
     def text(value):
         if isinstance(value, (tuple, list)):
             inner = ','.join(map(str, value))
@@ -145,10 +156,12 @@ def test_config_trains_two_iterations(path, workspace, teacher_ckpt,
     runner.train()
     scalars = runner.message_hub.log_scalars
     assert runner.iter == 2
-    losses = {k: v.current() for k, v in scalars.items()
-              if k.startswith('train/') and 'loss' in k}
-    assert losses and all(torch.isfinite(torch.tensor(v))
-                          for v in losses.values()), losses
+    losses = {
+        k: v.current()
+        for k, v in scalars.items() if k.startswith('train/') and 'loss' in k
+    }
+    assert losses and all(
+        torch.isfinite(torch.tensor(v)) for v in losses.values()), losses
     assert any('distill' in k for k in losses), sorted(losses)
     assert 'val/time' in scalars  # the validation ran
     # (random detectors detect nothing, so pycocotools has no metric: the
@@ -163,9 +176,11 @@ def readme_commands(readme: str) -> List[List[str]]:
     """The commands of the README's ``bash`` blocks, as argument lists."""
     with open(osp.join(ROOT, readme)) as f:
         blocks = re.findall(r'```bash\n(.*?)```', f.read(), re.S)
-    return [shlex.split(line, comments=True) for block in blocks
-            for line in block.splitlines()
-            if line.strip() and not line.lstrip().startswith('#')]
+    return [
+        shlex.split(line, comments=True) for block in blocks
+        for line in block.splitlines()
+        if line.strip() and not line.lstrip().startswith('#')
+    ]
 
 
 def _free_port() -> str:
@@ -192,12 +207,16 @@ def test_config_readme_commands_run(readme, workspace, teacher_ckpt):
             procs = 3 if script == 'dist_train.sh' else 4
             assert argv[procs].isdigit(), argv
             argv[procs] = '1'
-            argv += as_cli(cpu_options(load_tool_config(argv[2]),
-                                       teacher_ckpt))
+            argv += as_cli(
+                cpu_options(load_tool_config(argv[2]), teacher_ckpt))
             env['PORT'] = _free_port()
-        out = subprocess.run(argv, cwd=workspace, env=env, text=True,
-                             stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT)
+        out = subprocess.run(
+            argv,
+            cwd=workspace,
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT)
         assert out.returncode == 0, f'{shlex.join(argv)}\n{out.stdout[-5000:]}'
         if script == 'dist_train.sh':
             work_dir = osp.join(workspace, 'work_dirs',

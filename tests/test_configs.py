@@ -9,15 +9,16 @@ import os.path as osp
 
 import pytest
 import torch
-from mmengine.config import Config
 
 from dist_mm.algorithms import build_model
+from mmengine.config import Config
 from mmrazor.registry import MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # configs/_base_ and files starting with '_' hold shared names only
-ALL = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '[!_]*', '*.py'))
-             if not osp.basename(p).startswith('_'))
+ALL = sorted(
+    p for p in glob.glob(osp.join(ROOT, 'configs', '[!_]*', '*.py'))
+    if not osp.basename(p).startswith('_'))
 DEMO = [p for p in ALL if osp.basename(osp.dirname(p)) == 'demo']
 CONFIGS = [p for p in ALL if p not in DEMO]
 
@@ -32,8 +33,9 @@ def teacher_ckpts(tmp_path_factory):
         if key not in cache:
             path = tmp_path_factory.mktemp('teachers') / f'{len(cache)}.pth'
             teacher = build_model(teacher_cfg.to_dict())
-            torch.save(dict(state_dict=teacher.state_dict(),
-                            meta=dict(arch=key)), path)
+            torch.save(
+                dict(state_dict=teacher.state_dict(), meta=dict(arch=key)),
+                path)
             cache[key] = str(path)
         return cache[key]
 
@@ -56,9 +58,10 @@ def test_paper_cityscapes_rows_use_deeplabv3_teacher_and_authors_schedule(
     name = (f'{method}_deeplabv3-r101-d8_{student}_r18-d8_8xb2-40k_'
             'cityscapes-512x1024.py')
     cfg = Config.fromfile(osp.join(ROOT, 'configs', student, name))
-    plain = Config.fromfile(osp.join(
-        ROOT, 'configs', student, f'{method}_{student}_r101-d8_{student}_'
-        'r18-d8_4xb2-80k_cityscapes-512x1024.py'))
+    plain = Config.fromfile(
+        osp.join(
+            ROOT, 'configs', student, f'{method}_{student}_r101-d8_{student}_'
+            'r18-d8_4xb2-80k_cityscapes-512x1024.py'))
     assert cfg.model.teacher.cfg_path == ('mmseg::deeplabv3/deeplabv3_r101-'
                                           'd8_4xb2-80k_cityscapes-512x1024.py')
     assert 'deeplabv3_r101-d8_512x1024' in cfg.model.teacher_ckpt
@@ -75,8 +78,8 @@ def test_paper_cityscapes_rows_use_deeplabv3_teacher_and_authors_schedule(
     assert cfg.train_dataloader.batch_size == 2  # x 8 GPUs
 
 
-@pytest.mark.parametrize('path', CONFIGS,
-                         ids=[osp.relpath(p, ROOT) for p in CONFIGS])
+@pytest.mark.parametrize(
+    'path', CONFIGS, ids=[osp.relpath(p, ROOT) for p in CONFIGS])
 def test_config_builds_with_local_teacher_checkpoint(path, teacher_ckpts):
     cfg = Config.fromfile(path)
     assert 'dist_mm' in cfg.custom_imports['imports']
@@ -88,10 +91,11 @@ def test_config_builds_with_local_teacher_checkpoint(path, teacher_ckpts):
     losses = model.distiller.distill_losses
     assert any(type(v).__name__ == 'DISTLogitLoss' for v in losses.values())
     if osp.basename(path).startswith('distplus_'):
-        assert any(type(v).__name__ == 'DISTFeatureLoss'
-                   for v in losses.values())
-        assert any(type(v).__name__ == 'TeacherAcclimationLoss'
-                   for v in losses.values())
+        assert any(
+            type(v).__name__ == 'DISTFeatureLoss' for v in losses.values())
+        assert any(
+            type(v).__name__ == 'TeacherAcclimationLoss'
+            for v in losses.values())
         assert model.acclimated_params
         assert all(p.requires_grad == (n in model.acclimated_params)
                    for n, p in model.teacher.named_parameters())
@@ -105,12 +109,17 @@ def test_config_builds_with_local_teacher_checkpoint(path, teacher_ckpts):
         assert sum(type(v).__name__ == 'L2Loss' for v in losses.values()) \
             == len(model.distiller.connectors) == 5
     elif row in ('dist-cr', 'dist-sr', 'dist-cr-sr'):
-        feature = [v for v in losses.values()
-                   if type(v).__name__ == 'DISTFeatureLoss']
+        feature = [
+            v for v in losses.values() if type(v).__name__ == 'DISTFeatureLoss'
+        ]
         assert len(feature) == 5 and {
-            (v.channel_weight > 0, v.spatial_weight > 0) for v in feature
-        } == {dict(cr=(True, False), sr=(False, True),
-                   **{'cr-sr': (True, True)})[row[5:]]}
+            (v.channel_weight > 0, v.spatial_weight > 0)
+            for v in feature
+        } == {
+            dict(
+                cr=(True, False), sr=(False, True), **{'cr-sr':
+                                                       (True, True)})[row[5:]]
+        }
     for name, loss in losses.items():  # 'num_classes' set to the student's
         if getattr(loss, 'anchor_classes', None) is not None:
             assert loss.anchor_classes == 80, name
@@ -119,8 +128,8 @@ def test_config_builds_with_local_teacher_checkpoint(path, teacher_ckpts):
         assert all('bbox_head.0.' in n for n in model.acclimated_params)
 
 
-@pytest.mark.parametrize('path', DEMO,
-                         ids=[osp.relpath(p, ROOT) for p in DEMO])
+@pytest.mark.parametrize(
+    'path', DEMO, ids=[osp.relpath(p, ROOT) for p in DEMO])
 def test_demo_config_builds(path, teacher_ckpts):
     """Demo configs inherit the real ones; distillation demos get a local
     teacher checkpoint, the teacher / baseline demos build plain models,

@@ -3,38 +3,46 @@ metrics: pycocotools' COCO evaluation and mmseg's IoU metric."""
 import numpy as np
 import pytest
 import torch
+
+from dist_mm.datasets import COCO_CLASSES, make_cityscapes, make_coco
 from mmdet.datasets import CocoDataset
 from mmdet.evaluation import CocoMetric
 from mmseg.datasets import CityscapesDataset
 from mmseg.evaluation import IoUMetric
-
-from dist_mm.datasets import COCO_CLASSES, make_cityscapes, make_coco
 
 
 def test_coco_layout_loads_and_perfect_boxes_score_full_map(tmp_path):
     stats = make_coco(str(tmp_path), num_train=4, num_val=6)
     assert stats['val2017']['annotations'] >= 6
     dataset = CocoDataset(
-        data_root=str(tmp_path), ann_file='annotations/instances_val2017.json',
-        data_prefix=dict(img='val2017/'), metainfo=dict(classes=COCO_CLASSES),
-        pipeline=[dict(type='LoadImageFromFile'),
-                  dict(type='mmdet.LoadAnnotations', with_bbox=True)])
+        data_root=str(tmp_path),
+        ann_file='annotations/instances_val2017.json',
+        data_prefix=dict(img='val2017/'),
+        metainfo=dict(classes=COCO_CLASSES),
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='mmdet.LoadAnnotations', with_bbox=True)
+        ])
     assert len(dataset) == 6
     sample = dataset[0]
     assert sample['img'].shape == (96, 96, 3) and len(sample['gt_bboxes'])
 
-    metric = CocoMetric(ann_file=str(tmp_path / 'annotations' /
-                                     'instances_val2017.json'),
-                        metric='bbox')
+    metric = CocoMetric(
+        ann_file=str(tmp_path / 'annotations' / 'instances_val2017.json'),
+        metric='bbox')
     metric.dataset_meta = dataset.metainfo
     for i in range(len(dataset)):
         item = dataset[i]
         boxes = torch.as_tensor(item['gt_bboxes'].tensor)
         labels = torch.as_tensor(item['gt_bboxes_labels'])
-        metric.process({}, [dict(img_id=item['img_id'], ori_shape=(96, 96),
-                                 pred_instances=dict(
-                                     bboxes=boxes, labels=labels,
-                                     scores=torch.ones(len(boxes))))])
+        metric.process({}, [
+            dict(
+                img_id=item['img_id'],
+                ori_shape=(96, 96),
+                pred_instances=dict(
+                    bboxes=boxes, labels=labels, scores=torch.ones(
+                        len(boxes))))
+        ])
     results = metric.evaluate(len(dataset))
     assert results['coco/bbox_mAP'] == 1.0
 
@@ -43,10 +51,12 @@ def cityscapes_split(root, split):
     """mmseg's CityscapesDataset over one split of a synthetic dataset."""
     return CityscapesDataset(
         data_root=str(root),
-        data_prefix=dict(img_path=f'leftImg8bit/{split}',
-                         seg_map_path=f'gtFine/{split}'),
-        pipeline=[dict(type='LoadImageFromFile'),
-                  dict(type='mmseg.LoadAnnotations')])
+        data_prefix=dict(
+            img_path=f'leftImg8bit/{split}', seg_map_path=f'gtFine/{split}'),
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='mmseg.LoadAnnotations')
+        ])
 
 
 def test_cityscapes_layout_loads_and_iou_metric_runs(tmp_path):
@@ -61,8 +71,11 @@ def test_cityscapes_layout_loads_and_iou_metric_runs(tmp_path):
     metric.dataset_meta = dataset.metainfo
     for i in range(len(dataset)):
         gt = torch.from_numpy(dataset[i]['gt_seg_map']).long()
-        metric.process({}, [dict(pred_sem_seg=dict(data=gt[None]),
-                                 gt_sem_seg=dict(data=gt[None]))])
+        metric.process({}, [
+            dict(
+                pred_sem_seg=dict(data=gt[None]),
+                gt_sem_seg=dict(data=gt[None]))
+        ])
     assert metric.evaluate(len(dataset))['mIoU'] == 100.0
 
 

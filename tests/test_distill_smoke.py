@@ -3,10 +3,10 @@ losses, built through the registry, takes a training step on CPU."""
 import copy
 
 import torch
-from mmengine.optim import OptimWrapper
 
 import dist_mm  # noqa: F401
 from dist_mm.testing import det_batch, tiny_faster_rcnn
+from mmengine.optim import OptimWrapper
 from mmrazor.registry import MODELS
 
 
@@ -21,9 +21,10 @@ def distill_cfg():
             student_recorders=copy.deepcopy(fpn),
             teacher_recorders=copy.deepcopy(fpn),
             distill_losses=dict(loss_fpn0=dict(type='DISTFeatureLoss')),
-            loss_forward_mappings=dict(loss_fpn0=dict(
-                preds_S=dict(from_student=True, recorder='fpn0'),
-                preds_T=dict(from_student=False, recorder='fpn0')))))
+            loss_forward_mappings=dict(
+                loss_fpn0=dict(
+                    preds_S=dict(from_student=True, recorder='fpn0'),
+                    preds_T=dict(from_student=False, recorder='fpn0')))))
 
 
 def test_single_teacher_distill_train_step():
@@ -42,9 +43,10 @@ def test_single_teacher_distill_train_step():
     for key, value in log_vars.items():
         assert torch.isfinite(torch.as_tensor(value)), key
     assert 0 < float(log_vars['distill.loss_fpn0']) < 4  # two 1 - rho
-    changed = [k for k, v in model.student.state_dict().items()
-               if v.dtype.is_floating_point and
-               not torch.equal(v, student_before[k])]
+    changed = [
+        k for k, v in model.student.state_dict().items()
+        if v.dtype.is_floating_point and not torch.equal(v, student_before[k])
+    ]
     assert any('neck' in k for k in changed)
     assert any('backbone.conv1.weight' == k for k in changed)
     for key, value in model.teacher.state_dict().items():

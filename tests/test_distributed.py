@@ -22,6 +22,7 @@ import torch.multiprocessing as mp
 from dist_mm.engine import check_params_in_sync
 from dist_mm.losses import DISTLogitLoss
 from dist_mm.testing import prepare_demo_dir
+
 from tests import reference, slurm_cluster
 from tests.helpers import free_port, logged_losses
 
@@ -31,8 +32,11 @@ WORLD = 2
 
 def _init(rank: int, port: int) -> None:
     torch.set_num_threads(1)
-    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}',
-                            rank=rank, world_size=WORLD)
+    dist.init_process_group(
+        'gloo',
+        init_method=f'tcp://127.0.0.1:{port}',
+        rank=rank,
+        world_size=WORLD)
 
 
 def _full_batch():
@@ -49,26 +53,26 @@ def _synced_intra_worker(rank: int, port: int, out: str) -> None:
     part = slice(2 * rank, 2 * rank + 2)  # each rank holds 2 of 4 images
     for name, scale, floor in (('', 1.0, 0.0), ('flat', 1e-3, 0.5)):
         local_s = (logits_s[part] * scale).requires_grad_()
-        loss = DISTLogitLoss(inter_weight=0.0, sync_intra_class=True,
-                             spread_floor=floor)
+        loss = DISTLogitLoss(
+            inter_weight=0.0, sync_intra_class=True, spread_floor=floor)
         value = loss(local_s, logits_t[part], valid_mask=valid[part])
         value.backward()
-        torch.save(dict(value=value.detach(), grad=local_s.grad),
-                   osp.join(out, f'{name}rank{rank}.pt'))
+        torch.save(
+            dict(value=value.detach(), grad=local_s.grad),
+            osp.join(out, f'{name}rank{rank}.pt'))
     dist.destroy_process_group()
 
 
 def test_synced_intra_class_equals_the_concatenated_batch(tmp_path):
-    mp.spawn(_synced_intra_worker, args=(free_port(), str(tmp_path)),
-             nprocs=WORLD)
+    mp.spawn(
+        _synced_intra_worker, args=(free_port(), str(tmp_path)), nprocs=WORLD)
     logits_s, logits_t, valid = _full_batch()
     logits_s.requires_grad_()
-    expected = reference.dist_loss(logits_s, logits_t, beta=0.0,
-                                   valid=valid)
+    expected = reference.dist_loss(logits_s, logits_t, beta=0.0, valid=valid)
     expected.backward()
     # the plain (local) intra term differs: the option changes the loss
-    local = DISTLogitLoss(inter_weight=0.0)(logits_s[:2], logits_t[:2],
-                                            valid_mask=valid[:2])
+    local = DISTLogitLoss(inter_weight=0.0)(
+        logits_s[:2], logits_t[:2], valid_mask=valid[:2])
     assert abs(local.item() - expected.item()) > 1e-3
     for rank in range(WORLD):
         got = torch.load(tmp_path / f'rank{rank}.pt')
@@ -83,8 +87,9 @@ def test_synced_intra_class_equals_the_concatenated_batch(tmp_path):
     bounded(flat, logits_t, valid_mask=valid).backward()
     bounded_grad = flat.grad.clone()
     flat.grad = None
-    DISTLogitLoss(inter_weight=0.0, spread_floor=0.0)(
-        flat, logits_t, valid_mask=valid).backward()
+    DISTLogitLoss(
+        inter_weight=0.0, spread_floor=0.0)(
+            flat, logits_t, valid_mask=valid).backward()
     assert bounded_grad.norm() < 0.1 * flat.grad.norm()  # bound is active
     for rank in range(WORLD):
         got = torch.load(tmp_path / f'flatrank{rank}.pt')
@@ -103,14 +108,14 @@ def _sync_check_worker(rank: int, port: int, out: str) -> None:
             model[1].weight[0, 0] += 1e-3
             model[0].bias += 1.0  # frozen: not compared
     differ = check_params_in_sync(model)
-    torch.save(dict(agree=agree, differ=differ),
-               osp.join(out, f'rank{rank}.pt'))
+    torch.save(
+        dict(agree=agree, differ=differ), osp.join(out, f'rank{rank}.pt'))
     dist.destroy_process_group()
 
 
 def test_param_sync_check_names_the_parameters_that_drifted(tmp_path):
-    mp.spawn(_sync_check_worker, args=(free_port(), str(tmp_path)),
-             nprocs=WORLD)
+    mp.spawn(
+        _sync_check_worker, args=(free_port(), str(tmp_path)), nprocs=WORLD)
     for rank in range(WORLD):
         got = torch.load(tmp_path / f'rank{rank}.pt')
         assert got['agree'] == {}
@@ -129,15 +134,16 @@ DDP_CFG = (f"_base_ = ['{ROOT}/configs/demo/distplus_pspnet_demo.py']\n"
            "custom_hooks = [dict(type='ParamSyncCheckHook', interval=1),\n"
            "                dict(type='TeacherGuardHook', window=1,\n"
            "                     max_drop=0.99)]\n")
-SHORT_RUN = ['--cfg-options', 'train_cfg.max_iters=2',
-             'train_cfg.val_interval=2', 'default_hooks.logger.interval=1',
-             'default_hooks.checkpoint.interval=2',
-             'train_dataloader.batch_size=2']
+SHORT_RUN = [
+    '--cfg-options', 'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
+    'default_hooks.logger.interval=1', 'default_hooks.checkpoint.interval=2',
+    'train_dataloader.batch_size=2'
+]
 
 
 def run_ok(cmd, cwd, env, timeout=600) -> str:
-    proc = subprocess.run(cmd, cwd=cwd, env=env, text=True,
-                          capture_output=True, timeout=timeout)
+    proc = subprocess.run(
+        cmd, cwd=cwd, env=env, text=True, capture_output=True, timeout=timeout)
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-4000:]
     return log
@@ -159,11 +165,16 @@ def check_ddp_run(log: str, work_dir: Path, launcher: str) -> None:
 
 def test_torchrun_distplus_ranks_agree(demo_dir):
     (demo_dir / 'ddp_cfg.py').write_text(DDP_CFG)
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()),
-               PYTHONWARNINGS='ignore')
-    log = run_ok(['bash', osp.join(ROOT, 'tools', 'dist_train.sh'),
-                  'ddp_cfg.py', str(WORLD), '--work-dir', 'wd_torchrun',
-                  *SHORT_RUN], demo_dir, env)
+    env = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        PORT=str(free_port()),
+        PYTHONWARNINGS='ignore')
+    log = run_ok([
+        'bash',
+        osp.join(ROOT, 'tools', 'dist_train.sh'), 'ddp_cfg.py',
+        str(WORLD), '--work-dir', 'wd_torchrun', *SHORT_RUN
+    ], demo_dir, env)
     check_ddp_run(log, demo_dir / 'wd_torchrun', 'pytorch')
 
 
@@ -179,12 +190,19 @@ def slurm(tmp_path_factory):
 
 def test_slurm_train_sh_on_cpu_tasks(slurm, demo_dir):
     (demo_dir / 'ddp_cfg.py').write_text(DDP_CFG)
-    env = dict(slurm.env, PYTHON=sys.executable, GPUS=str(WORLD),
-               GPUS_PER_NODE='0', CPUS_PER_TASK='1',
-               MASTER_PORT=str(free_port()), PYTHONWARNINGS='ignore')
-    log = run_ok(['bash', osp.join(ROOT, 'tools', 'slurm_train.sh'),
-                  'debug', 'dist_mm_test', 'ddp_cfg.py', 'wd_slurm',
-                  *SHORT_RUN], demo_dir, env)
+    env = dict(
+        slurm.env,
+        PYTHON=sys.executable,
+        GPUS=str(WORLD),
+        GPUS_PER_NODE='0',
+        CPUS_PER_TASK='1',
+        MASTER_PORT=str(free_port()),
+        PYTHONWARNINGS='ignore')
+    log = run_ok([
+        'bash',
+        osp.join(ROOT, 'tools', 'slurm_train.sh'), 'debug', 'dist_mm_test',
+        'ddp_cfg.py', 'wd_slurm', *SHORT_RUN
+    ], demo_dir, env)
     check_ddp_run(log, demo_dir / 'wd_slurm', 'slurm')
 
 
@@ -192,10 +210,11 @@ def test_mim_train_launcher_slurm(slurm, demo_dir):
     (demo_dir / 'ddp_cfg.py').write_text(DDP_CFG)
     mim = osp.join(osp.dirname(sys.executable), 'mim')
     env = dict(slurm.env, PYTHONWARNINGS='ignore')
-    log = run_ok([mim, 'train', 'dist_mm', 'ddp_cfg.py', '--launcher',
-                  'slurm', '--gpus', str(WORLD), '--gpus-per-node',
-                  str(WORLD), '--cpus-per-task', '1', '--partition', 'debug',
-                  '--port', str(free_port()), '-y', '--work-dir', 'wd_mim',
-                  *SHORT_RUN], demo_dir, env)
+    log = run_ok([
+        mim, 'train', 'dist_mm', 'ddp_cfg.py', '--launcher', 'slurm', '--gpus',
+        str(WORLD), '--gpus-per-node',
+        str(WORLD), '--cpus-per-task', '1', '--partition', 'debug', '--port',
+        str(free_port()), '-y', '--work-dir', 'wd_mim', *SHORT_RUN
+    ], demo_dir, env)
     assert 'Training command is srun -p debug' in log
     check_ddp_run(log, demo_dir / 'wd_mim', 'slurm')

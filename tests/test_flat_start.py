@@ -11,11 +11,11 @@ teacher untouched.
 """
 import torch
 import torch.nn.functional as F
-from mmengine.registry import DefaultScope
-from mmseg.registry import MODELS
 
 from dist_mm.losses import DISTLogitLoss
 from dist_mm.testing import seg_batch, tiny_pspnet
+from mmengine.registry import DefaultScope
+from mmseg.registry import MODELS
 
 
 def fresh_student_logits():
@@ -26,8 +26,8 @@ def fresh_student_logits():
     data = model.data_preprocessor(seg_batch(4, size=(64, 128)), True)
     logits = model(data['inputs'], data['data_samples'], mode='tensor')
     labels = torch.stack([s.gt_sem_seg.data for s in data['data_samples']])
-    labels = F.interpolate(labels.float(), logits.shape[-2:],
-                           mode='nearest')[:, 0].long()
+    labels = F.interpolate(
+        labels.float(), logits.shape[-2:], mode='nearest')[:, 0].long()
     return model.decode_head.conv_seg.weight, logits, labels
 
 
@@ -40,10 +40,8 @@ def test_flat_start_dist_gradient_is_bounded_by_the_task_gradient():
     assert logits.std(1).median() < 0.05  # nearly flat class scores
     # a confident teacher that agrees with the labels
     teacher = 8.0 * F.one_hot(labels.clamp(max=18), 19).permute(0, 3, 1, 2)
-    task = grad_norm(F.cross_entropy(logits, labels, ignore_index=255),
-                     weight)
-    exact = grad_norm(DISTLogitLoss(spread_floor=0.0)(logits, teacher),
-                      weight)
+    task = grad_norm(F.cross_entropy(logits, labels, ignore_index=255), weight)
+    exact = grad_norm(DISTLogitLoss(spread_floor=0.0)(logits, teacher), weight)
     bounded = grad_norm(DISTLogitLoss()(logits, teacher), weight)
     assert exact > 5 * task  # the mechanism: DIST swamps the task loss
     assert bounded < 1.5 * task  # the default bounds it
@@ -57,10 +55,10 @@ def test_spread_floor_leaves_a_spread_student_exact():
     # of the pixels
     student = logits * 100 + 4.0 * torch.randn_like(logits)
     exact = torch.autograd.grad(
-        DISTLogitLoss(spread_floor=0.0)(student, teacher), weight,
+        DISTLogitLoss(spread_floor=0.0)(student, teacher),
+        weight,
         retain_graph=True)[0]
-    default = torch.autograd.grad(DISTLogitLoss()(student, teacher),
-                                  weight)[0]
+    default = torch.autograd.grad(DISTLogitLoss()(student, teacher), weight)[0]
     torch.testing.assert_close(default, exact)
 
 
@@ -73,8 +71,9 @@ def test_flat_teacher_slices_are_left_out_of_the_relation():
     gen = torch.Generator().manual_seed(0)
     per_channel = torch.linspace(-4.1, -3.6, 27).view(1, 27, 1, 1)
     teacher = per_channel + 3e-4 * torch.randn(8, 27, 1, 1, generator=gen)
-    student = (-4.6 + 5e-2 * torch.randn(8, 27, 1, 1, generator=gen)
-               ).requires_grad_(True)
+    student = (
+        -4.6 +
+        5e-2 * torch.randn(8, 27, 1, 1, generator=gen)).requires_grad_(True)
 
     def intra(loss):
         value = loss.relations(student, teacher)['intra']
@@ -92,7 +91,7 @@ def test_flat_teacher_slices_are_left_out_of_the_relation():
         value = loss.relations(student, teacher)['inter']
         return value, torch.autograd.grad(value, student)[0]
 
-    for default, exact in zip(inter(DISTLogitLoss(activation='sigmoid')),
-                              inter(DISTLogitLoss(activation='sigmoid',
-                                                  teacher_flat_rtol=0.0))):
+    for default, exact in zip(
+            inter(DISTLogitLoss(activation='sigmoid')),
+            inter(DISTLogitLoss(activation='sigmoid', teacher_flat_rtol=0.0))):
         torch.testing.assert_close(default, exact)

@@ -16,9 +16,9 @@ Faster R-CNN cannot run fp16 on CPU: mmcv's CPU ``nms`` has no half
 kernel (``expected scalar type Float but found Half``).
 """
 import torch
-from mmrazor.registry import MODELS
 
 from dist_mm.engine import AMP_INIT_SCALE
+from mmrazor.registry import MODELS
 
 from . import distill_cfgs
 
@@ -26,8 +26,11 @@ STEPS = 20
 CALIBRATION = 8  # steps GradScaler may take to find its scale
 
 
-def fp16_skipped_steps(init_scale, pair=distill_cfgs.retinanet,
-                       distill=True, device='cpu', steps=STEPS):
+def fp16_skipped_steps(init_scale,
+                       pair=distill_cfgs.retinanet,
+                       distill=True,
+                       device='cpu',
+                       steps=STEPS):
     """Steps ``GradScaler`` skips when the tiny ``pair`` trains under fp16
     autocast on ``device``: the DIST+ model, or its student alone
     (``distill=False``). Also run on a GPU for README's figures."""

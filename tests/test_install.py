@@ -21,8 +21,8 @@ MIM = osp.join(osp.dirname(sys.executable), 'mim')
 
 
 def run(cmd, cwd, env=None):
-    proc = subprocess.run(cmd, cwd=cwd, env=env, text=True,
-                          capture_output=True, timeout=900)
+    proc = subprocess.run(
+        cmd, cwd=cwd, env=env, text=True, capture_output=True, timeout=900)
     assert proc.returncode == 0, (' '.join(map(str, cmd)) + '\n' +
                                   proc.stdout[-3000:] + proc.stderr[-3000:])
     return proc.stdout + proc.stderr
@@ -39,27 +39,38 @@ def installed(tmp_path_factory):
             os.makedirs(src / osp.dirname(name), exist_ok=True)
             shutil.copy2(osp.join(ROOT, name), src / name)
     wheels = tmp_path_factory.mktemp('wheels')
-    run([sys.executable, '-m', 'pip', 'wheel', '--no-deps',
-         '--no-build-isolation', '-w', str(wheels), str(src)], src)
+    run([
+        sys.executable, '-m', 'pip', 'wheel', '--no-deps',
+        '--no-build-isolation', '-w',
+        str(wheels),
+        str(src)
+    ], src)
     wheel, = wheels.glob('dist_mm-*.whl')
     site = tmp_path_factory.mktemp('site')
-    run([sys.executable, '-m', 'pip', 'install', '--no-deps', '--no-index',
-         '--target', str(site), str(wheel)], wheels)
+    run([
+        sys.executable, '-m', 'pip', 'install', '--no-deps', '--no-index',
+        '--target',
+        str(site),
+        str(wheel)
+    ], wheels)
     env = dict(os.environ, PYTHONPATH=str(site), PYTHONWARNINGS='ignore')
     cwd = tmp_path_factory.mktemp('run')
-    run([sys.executable, '-c', 'from pathlib import Path; '
-         'from dist_mm.testing import prepare_demo_dir; '
-         'prepare_demo_dir(Path("."))'], cwd, env)
+    run([
+        sys.executable, '-c', 'from pathlib import Path; '
+        'from dist_mm.testing import prepare_demo_dir; '
+        'prepare_demo_dir(Path("."))'
+    ], cwd, env)
     return site, env, cwd
 
 
 def test_the_installed_copy_is_imported_with_its_configs(installed):
     site, env, cwd = installed
-    out = run([sys.executable, '-c', 'import dist_mm, os; '
-               'from dist_mm.testing import DEMO_CONFIGS; '
-               'print(dist_mm.__file__); print(DEMO_CONFIGS); '
-               'print(os.path.islink(os.path.dirname(DEMO_CONFIGS)))'],
-              cwd, env)
+    out = run([
+        sys.executable, '-c', 'import dist_mm, os; '
+        'from dist_mm.testing import DEMO_CONFIGS; '
+        'print(dist_mm.__file__); print(DEMO_CONFIGS); '
+        'print(os.path.islink(os.path.dirname(DEMO_CONFIGS)))'
+    ], cwd, env)
     module, configs, is_link = out.split()[-3:]
     assert module.startswith(str(site)), out
     assert configs == str(site / 'dist_mm' / '.mim' / 'configs' / 'demo')
@@ -69,21 +80,24 @@ def test_the_installed_copy_is_imported_with_its_configs(installed):
 
 def test_mim_train_test_and_convert_from_the_wheel(installed):
     site, env, cwd = installed
-    out = run([MIM, 'train', 'dist_mm', 'distplus_pspnet_demo.py',
-               '--work-dir', 'wd', '--cfg-options', 'train_cfg.max_iters=2',
-               'train_cfg.val_interval=2',
-               'default_hooks.checkpoint.interval=2',
-               'train_dataloader.batch_size=4'], cwd, env)
+    out = run([
+        MIM, 'train', 'dist_mm', 'distplus_pspnet_demo.py', '--work-dir', 'wd',
+        '--cfg-options', 'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
+        'default_hooks.checkpoint.interval=2', 'train_dataloader.batch_size=4'
+    ], cwd, env)
     mim_dir = str(site / 'dist_mm' / '.mim')
     # mim found the config and the train script in the installed package
     assert mim_dir + '/configs/demo/distplus_pspnet_demo.py' in out, out
     assert 'Iter(train) [2/2]' in out and 'mIoU' in out
-    out = run([MIM, 'test', 'dist_mm', 'distplus_pspnet_demo.py',
-               '--checkpoint', 'wd/iter_2.pth', '--work-dir', 'wd_test'],
-              cwd, env)
+    out = run([
+        MIM, 'test', 'dist_mm', 'distplus_pspnet_demo.py', '--checkpoint',
+        'wd/iter_2.pth', '--work-dir', 'wd_test'
+    ], cwd, env)
     assert 'Iter(test)' in out and 'mIoU' in out
-    out = run([MIM, 'run', 'dist_mm', 'convert_to_student', 'wd/iter_2.pth',
-               'student.pth'], cwd, env)
+    out = run([
+        MIM, 'run', 'dist_mm', 'convert_to_student', 'wd/iter_2.pth',
+        'student.pth'
+    ], cwd, env)
     assert 'student tensors' in out and (cwd / 'student.pth').is_file()
 
 

@@ -34,8 +34,8 @@ def test_logit_loss_matches_reference(shape, tau, beta, gamma):
 def test_sigmoid_faithful_matches_reference(shape):
     ls, lt = torch.randn(shape), torch.randn(shape)
     loss = DISTLogitLoss(activation='sigmoid')
-    torch.testing.assert_close(loss(ls, lt), ref.dist_loss(ls, lt,
-                                                           act='sigmoid'))
+    torch.testing.assert_close(
+        loss(ls, lt), ref.dist_loss(ls, lt, act='sigmoid'))
 
 
 def test_sigmoid_anchor_aware_matches_mmdet_flattening():
@@ -69,8 +69,7 @@ def test_masked_anchor_aware_matches_reference():
     ls, lt = torch.randn(n, a * k, h, w), torch.randn(n, a * k, h, w)
     valid = torch.rand(n, h, w) > 0.3
     loss = DISTLogitLoss(activation='sigmoid', anchor_classes=k)
-    expected = ref.dist_loss(ls, lt, act='sigmoid', num_classes=k,
-                             valid=valid)
+    expected = ref.dist_loss(ls, lt, act='sigmoid', num_classes=k, valid=valid)
     torch.testing.assert_close(loss(ls, lt, valid), expected)
 
 
@@ -96,9 +95,9 @@ def test_intra_class_is_not_over_the_batch_axis():
     ls = lt.flip(0)
     ys, yt = ls.softmax(1), lt.softmax(1)
     # rows = (class, y, x), each a length-2 vector over the batch axis
-    wrong_intra = (1 - ref.pearson_rows(ys.permute(1, 2, 3, 0).reshape(-1, 2),
-                                        yt.permute(1, 2, 3, 0).reshape(-1, 2)
-                                        )).mean()
+    wrong_intra = (1 - ref.pearson_rows(
+        ys.permute(1, 2, 3, 0).reshape(-1, 2),
+        yt.permute(1, 2, 3, 0).reshape(-1, 2))).mean()
     assert wrong_intra.item() == pytest.approx(2.0, abs=0.01)
     intra = DISTLogitLoss().relations(ls, lt)['intra']
     ms, mt = ref.to_instances(ls).softmax(1), ref.to_instances(lt).softmax(1)
@@ -136,18 +135,19 @@ def test_channel_term_is_one_minus_rho_and_spatial_is_per_image():
     assert same['spatial'].item() == pytest.approx(0.0, abs=1e-6)
     # spatial relation of a batch is the mean of the per-image relations
     whole = loss.relations(fs, ft)['spatial']
-    per_image = torch.stack(
-        [loss.relations(fs[i:i + 1], ft[i:i + 1])['spatial'] for i in
-         range(2)]).mean()
+    per_image = torch.stack([
+        loss.relations(fs[i:i + 1], ft[i:i + 1])['spatial'] for i in range(2)
+    ]).mean()
     torch.testing.assert_close(whole, per_image)
     # a cross-batch correlation would mix images: make image 1 match exactly
     ft2 = ft.clone()
     ft2[1] = fs[1]
-    per = [loss.relations(fs[i:i + 1], ft2[i:i + 1])['spatial'] for i in
-           range(2)]
+    per = [
+        loss.relations(fs[i:i + 1], ft2[i:i + 1])['spatial'] for i in range(2)
+    ]
     assert per[1].item() == pytest.approx(0.0, abs=1e-6)
-    torch.testing.assert_close(loss.relations(fs, ft2)['spatial'],
-                               (per[0] + per[1]) / 2)
+    torch.testing.assert_close(
+        loss.relations(fs, ft2)['spatial'], (per[0] + per[1]) / 2)
 
 
 @pytest.mark.parametrize('shape', [(2, 7, 4, 5), (30, 11)])
@@ -160,8 +160,7 @@ def test_acclimation_loss_matches_loop_reference(shape):
     torch.testing.assert_close(got, ref.acclimation_loss(lt, ls, target))
     loss = TeacherAcclimationLoss(target_weight=0.3)
     task, accuracy = ref.acclimation_target_loss(lt, target)
-    torch.testing.assert_close(loss(lt, ls, target),
-                               got + 0.3 * task.float())
+    torch.testing.assert_close(loss(lt, ls, target), got + 0.3 * task.float())
     torch.testing.assert_close(loss.last_terms['target'], task.float())
     assert loss.last_teacher_accuracy.item() == pytest.approx(accuracy)
 
@@ -171,12 +170,12 @@ def test_anchor_acclimation_matches_loop_reference():
     lt, ls = torch.randn(n, a * k, h, w), torch.randn(n, a * k, h, w)
     target = torch.randint(0, k + 1, (n, h * w * a))  # k = background
     target[0, :4] = k
-    loss = TeacherAcclimationLoss(activation='sigmoid', anchor_classes=k,
-                                  target_weight=0.5)
-    expected = ref.acclimation_loss(lt, ls, target, act='sigmoid',
-                                    num_classes=k)
-    task, accuracy = ref.acclimation_target_loss(lt, target, act='sigmoid',
-                                                 num_classes=k)
+    loss = TeacherAcclimationLoss(
+        activation='sigmoid', anchor_classes=k, target_weight=0.5)
+    expected = ref.acclimation_loss(
+        lt, ls, target, act='sigmoid', num_classes=k)
+    task, accuracy = ref.acclimation_target_loss(
+        lt, target, act='sigmoid', num_classes=k)
     torch.testing.assert_close(loss(lt, ls, target), expected + 0.5 * task)
     assert loss.last_teacher_accuracy.item() == pytest.approx(accuracy)
     with pytest.raises(ValueError, match='anchor_classes=4 needs'):
@@ -189,8 +188,7 @@ def test_acclimation_loss_resizes_label_maps_nearest():
     small[0, 0] = 255
     big = small.repeat_interleave(4, 1).repeat_interleave(4, 2)
     loss = TeacherAcclimationLoss(target_weight=0.0)
-    torch.testing.assert_close(loss(lt, ls, big[:, None]),
-                               loss(lt, ls, small))
+    torch.testing.assert_close(loss(lt, ls, big[:, None]), loss(lt, ls, small))
 
 
 def test_acclimation_task_term_upsamples_logits_to_the_label_map():
@@ -201,8 +199,8 @@ def test_acclimation_task_term_upsamples_logits_to_the_label_map():
     big[0, :3] = 255
     loss = TeacherAcclimationLoss(target_weight=1.0)
     loss(lt, ls, big)
-    up = torch.nn.functional.interpolate(lt, (16, 24), mode='bilinear',
-                                         align_corners=False)
+    up = torch.nn.functional.interpolate(
+        lt, (16, 24), mode='bilinear', align_corners=False)
     task, accuracy = ref.acclimation_target_loss(up, big)
     torch.testing.assert_close(loss.last_terms['target'], task)
     assert loss.last_teacher_accuracy.item() == pytest.approx(accuracy)
@@ -283,8 +281,8 @@ def test_second_order_gradients_fail_loudly():
     (e.g. a gradient penalty) raises instead of returning wrong values."""
     a = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
     b = torch.randn(3, 4, dtype=torch.float64)
-    grad, = torch.autograd.grad(pearson_distance(a, b, 1).sum(), a,
-                                create_graph=True)
+    grad, = torch.autograd.grad(
+        pearson_distance(a, b, 1).sum(), a, create_graph=True)
     with pytest.raises(RuntimeError):  # without it: wrong values, silently
         grad.sum().backward()
 
@@ -296,10 +294,10 @@ def test_gradcheck_losses_float64():
     assert torch.autograd.gradcheck(
         lambda x: DISTLogitLoss(1.0, 0.7, 2.0)(x, lt, valid), (ls, ))
     assert torch.autograd.gradcheck(
-        lambda x: DISTLogitLoss(activation='sigmoid', anchor_classes=2)(
-            x, lt), (ls, ))
-    assert torch.autograd.gradcheck(
-        lambda x: DISTFeatureLoss(1.0, 0.3)(x, lt), (ls, ))
+        lambda x: DISTLogitLoss(activation='sigmoid', anchor_classes=2)(x, lt),
+        (ls, ))
+    assert torch.autograd.gradcheck(lambda x: DISTFeatureLoss(1.0, 0.3)(x, lt),
+                                    (ls, ))
     target = torch.randint(0, 4, (2, 3, 3))
     assert torch.autograd.gradcheck(
         lambda x: TeacherAcclimationLoss()(x, lt.detach(), target),
@@ -334,15 +332,17 @@ def test_feature_loss_invariant_to_positive_scaling():
     torch.testing.assert_close(loss(fs, ft * 0.01), base)
 
 
-@pytest.mark.parametrize('dtype', [torch.float32, torch.bfloat16,
-                                   torch.float16])
+@pytest.mark.parametrize('dtype',
+                         [torch.float32, torch.bfloat16, torch.float16])
 def test_zero_variance_inputs_are_finite(dtype):
     const = torch.zeros(2, 5, 4, 4, dtype=dtype, requires_grad=True)
     other = torch.randn(2, 5, 4, 4).to(dtype)
-    losses = [DISTLogitLoss()(const, other), DISTLogitLoss()(other, const),
-              DISTFeatureLoss()(const, other),
-              TeacherAcclimationLoss()(const, other,
-                                       torch.zeros(2, 4, 4).long())]
+    losses = [
+        DISTLogitLoss()(const, other),
+        DISTLogitLoss()(other, const),
+        DISTFeatureLoss()(const, other),
+        TeacherAcclimationLoss()(const, other, torch.zeros(2, 4, 4).long())
+    ]
     for value in losses:
         assert value.dtype == torch.float32 and torch.isfinite(value)
     sum(losses).backward()
@@ -369,26 +369,29 @@ def test_autocast_computes_in_fp32(dtype):
 
 
 def test_registered_in_mmrazor_registry():
-    for name in ('DISTLogitLoss', 'DISTFeatureLoss',
-                 'TeacherAcclimationLoss'):
+    for name in ('DISTLogitLoss', 'DISTFeatureLoss', 'TeacherAcclimationLoss'):
         assert MODELS.build(dict(type=name)).__class__.__name__ == name
 
 
 def test_error_messages_name_shapes_and_cause():
-    with pytest.raises(ValueError, match=r'19 classes but teacher 20.*'
-                       r'num_classes'):
+    with pytest.raises(
+            ValueError, match=r'19 classes but teacher 20.*'
+            r'num_classes'):
         DISTLogitLoss()(torch.randn(2, 19, 4, 4), torch.randn(2, 20, 4, 4))
     with pytest.raises(ValueError, match=r'\(2, 19, 4, 4\).*\(2, 19, 8, 8\)'):
         DISTLogitLoss()(torch.randn(2, 19, 4, 4), torch.randn(2, 19, 8, 8))
-    with pytest.raises(ValueError, match=r'valid_mask of shape \(2, 32, 32\)'
-                       r'.*\(2, 19, 4, 4\).*valid_mask_from_labels'):
+    with pytest.raises(
+            ValueError,
+            match=r'valid_mask of shape \(2, 32, 32\)'
+            r'.*\(2, 19, 4, 4\).*valid_mask_from_labels'):
         DISTLogitLoss()(torch.randn(2, 19, 4, 4), torch.randn(2, 19, 4, 4),
                         torch.ones(2, 32, 32, dtype=torch.bool))
-    with pytest.raises(ValueError, match=r'128 channels, teacher 256.*'
-                       r'ConvModuleConnector.*in_channel=128, '
-                       r'out_channel=256'):
-        DISTFeatureLoss()(torch.randn(2, 128, 4, 4), torch.randn(2, 256, 4,
-                                                                 4))
+    with pytest.raises(
+            ValueError,
+            match=r'128 channels, teacher 256.*'
+            r'ConvModuleConnector.*in_channel=128, '
+            r'out_channel=256'):
+        DISTFeatureLoss()(torch.randn(2, 128, 4, 4), torch.randn(2, 256, 4, 4))
     with pytest.raises(ValueError, match='spatial sizes differ'):
         DISTFeatureLoss(resize_student=False)(torch.randn(2, 8, 4, 4),
                                               torch.randn(2, 8, 8, 8))
@@ -398,21 +401,25 @@ def test_error_messages_name_shapes_and_cause():
     with pytest.raises(ValueError, match=r'must lie in \[0, 4\]'):
         TeacherAcclimationLoss()(torch.randn(6, 5), torch.randn(6, 5),
                                  torch.full((6, ), 5))
-    with pytest.raises(ValueError, match="'num_classes' is set to the "
-                       "student's class count by DISTPlusDistill"):
-        TeacherAcclimationLoss(activation='sigmoid',
-                               anchor_classes='num_classes')(
-            torch.randn(1, 6, 2, 2), torch.randn(1, 6, 2, 2),
-            torch.zeros(1, 12).long())
+    with pytest.raises(
+            ValueError,
+            match="'num_classes' is set to the "
+            "student's class count by DISTPlusDistill"):
+        TeacherAcclimationLoss(
+            activation='sigmoid',
+            anchor_classes='num_classes')(torch.randn(1, 6, 2, 2),
+                                          torch.randn(1, 6, 2, 2),
+                                          torch.zeros(1, 12).long())
     with pytest.raises(ValueError, match='anchor_classes=80'):
-        DISTLogitLoss(activation='sigmoid', anchor_classes=80)(
-            torch.randn(1, 100, 2, 2), torch.randn(1, 100, 2, 2))
+        DISTLogitLoss(
+            activation='sigmoid', anchor_classes=80)(torch.randn(1, 100, 2, 2),
+                                                     torch.randn(1, 100, 2, 2))
 
 
 def test_feature_loss_resizes_student_to_teacher():
     fs, ft = torch.randn(2, 8, 4, 4), torch.randn(2, 8, 8, 8)
-    up = torch.nn.functional.interpolate(fs, size=(8, 8), mode='bilinear',
-                                         align_corners=False)
+    up = torch.nn.functional.interpolate(
+        fs, size=(8, 8), mode='bilinear', align_corners=False)
     torch.testing.assert_close(DISTFeatureLoss()(fs, ft),
                                ref.feature_loss(up, ft))
 
@@ -428,15 +435,16 @@ def test_logit_loss_resizes_student_logits_of_another_stride(labels):
     gt = torch.randint(0, 5, (2, 32, 48))
     gt[:, :8] = 255
     kwargs = dict(gt_labels=gt) if labels else {}
-    up = torch.nn.functional.interpolate(ls, size=(8, 12), mode='bilinear',
-                                         align_corners=False)
+    up = torch.nn.functional.interpolate(
+        ls, size=(8, 12), mode='bilinear', align_corners=False)
     valid = valid_mask_from_labels(gt, (8, 12))[:, 0] if labels else None
     loss = DISTLogitLoss(resize_student=True)
-    torch.testing.assert_close(loss(ls, lt, **kwargs),
-                               ref.dist_loss(up, lt, valid=valid))
+    torch.testing.assert_close(
+        loss(ls, lt, **kwargs), ref.dist_loss(up, lt, valid=valid))
     assert torch.autograd.gradcheck(lambda x: loss(x, lt, **kwargs), (ls, ))
-    with pytest.raises(ValueError, match='spatial sizes differ.*'
-                       'resize_student=True'):
+    with pytest.raises(
+            ValueError, match='spatial sizes differ.*'
+            'resize_student=True'):
         DISTLogitLoss()(ls, lt, **kwargs)
 
 
@@ -484,8 +492,8 @@ def test_spread_floor_hand_computed_bound():
     b = torch.tensor([[0.0, 1.0, -1.0]], dtype=torch.float64)
     pearson_distance(a, b, 1).sum().backward()
     exact = a.grad.norm().item()
-    assert exact == pytest.approx(math.sqrt(3) / 2 / (math.sqrt(2) * e),
-                                  rel=1e-5)
+    assert exact == pytest.approx(
+        math.sqrt(3) / 2 / (math.sqrt(2) * e), rel=1e-5)
     a.grad = None
     pearson_distance(a, b, 1, spread_floor=floor).sum().backward()
     assert a.grad.norm().item() == pytest.approx(
@@ -531,8 +539,10 @@ def test_losses_share_the_relation_loss_contract(loss, args):
     terms = loss.relations(*args)
     assert set(terms) == set(loss.term_weights)
     value = loss(*args)
-    weights = {k: getattr(loss, w) if w else 1.0
-               for k, w in loss.term_weights.items()}
+    weights = {
+        k: getattr(loss, w) if w else 1.0
+        for k, w in loss.term_weights.items()
+    }
     expected = loss.loss_weight * sum(weights[k] * terms[k] for k in terms)
     torch.testing.assert_close(value, expected)
     assert loss.last_terms.keys() == terms.keys()

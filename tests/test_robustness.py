@@ -18,12 +18,13 @@ import time
 
 import pytest
 import torch
-from mmengine.config import Config
-from mmengine.runner.checkpoint import save_checkpoint
 
 from dist_mm.algorithms import build_model
 from dist_mm.compat import ATOMIC_BACKEND_ARGS
 from dist_mm.testing import DEMO_CONFIGS, prepare_demo_dir
+from mmengine.config import Config
+from mmengine.runner.checkpoint import save_checkpoint
+
 from tests.helpers import logged_losses
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -47,8 +48,8 @@ def train_cmd(*args):
 
 def run(cmd, cwd, timeout=600):
     env = dict(os.environ, PYTHONWARNINGS='ignore')
-    return subprocess.run(cmd, cwd=cwd, env=env, text=True,
-                          capture_output=True, timeout=timeout)
+    return subprocess.run(
+        cmd, cwd=cwd, env=env, text=True, capture_output=True, timeout=timeout)
 
 
 @pytest.fixture(scope='module')
@@ -76,15 +77,18 @@ def assert_same_tree(a, b, where=''):
 
 def test_killed_run_resumes_to_the_uninterrupted_state(demo_dir):
     cfg = 'resume_cfg.py'
-    ref = run(train_cmd(cfg, '--work-dir', 'wd_ref', '--cfg-options',
-                        'train_cfg.max_iters=4'), demo_dir)
+    ref = run(
+        train_cmd(cfg, '--work-dir', 'wd_ref', '--cfg-options',
+                  'train_cfg.max_iters=4'), demo_dir)
     assert ref.returncode == 0, ref.stderr[-3000:]
 
     # same schedule, but killed (SIGKILL) as soon as iteration 2 is saved
     killed = subprocess.Popen(
         train_cmd(cfg, '--work-dir', 'wd_kill', '--cfg-options',
-                  'train_cfg.max_iters=1000'), cwd=demo_dir,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                  'train_cfg.max_iters=1000'),
+        cwd=demo_dir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
     last = demo_dir / 'wd_kill' / 'last_checkpoint'
     deadline = time.time() + 300
     while not last.exists() and killed.poll() is None \
@@ -94,14 +98,14 @@ def test_killed_run_resumes_to_the_uninterrupted_state(demo_dir):
     assert killed.wait() == -signal.SIGKILL
     assert last.read_text().endswith('iter_2.pth')
 
-    resumed = run(train_cmd(cfg, '--work-dir', 'wd_kill', '--resume',
-                            '--cfg-options', 'train_cfg.max_iters=4'),
-                  demo_dir)
+    resumed = run(
+        train_cmd(cfg, '--work-dir', 'wd_kill', '--resume', '--cfg-options',
+                  'train_cfg.max_iters=4'), demo_dir)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert 'resumed epoch: 0, iter: 2' in resumed.stdout + resumed.stderr
 
-    expected = torch.load(demo_dir / 'wd_ref' / 'iter_4.pth',
-                          weights_only=False)
+    expected = torch.load(
+        demo_dir / 'wd_ref' / 'iter_4.pth', weights_only=False)
     got = torch.load(demo_dir / 'wd_kill' / 'iter_4.pth', weights_only=False)
     state = got['state_dict']
     # what must be restored: student, connectors, acclimated teacher parts
@@ -135,27 +139,31 @@ save_checkpoint({'state_dict': {'w': torch.full((10000,), 2.0)}},
 
 def test_kill_while_saving_keeps_the_previous_checkpoint(tmp_path):
     path = tmp_path / 'latest.pth'
-    save_checkpoint({'state_dict': {'w': torch.full((10000,), 1.0)}},
-                    str(path), backend_args=ATOMIC_BACKEND_ARGS)
+    save_checkpoint({'state_dict': {
+        'w': torch.full((10000, ), 1.0)
+    }},
+                    str(path),
+                    backend_args=ATOMIC_BACKEND_ARGS)
     proc = subprocess.run([sys.executable, '-c', KILL_WHILE_SAVING,
-                           str(path)], capture_output=True, text=True)
+                           str(path)],
+                          capture_output=True,
+                          text=True)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     # the new file was half written when the process died ...
     partial = [p for p in tmp_path.iterdir() if p.name != 'latest.pth']
     assert len(partial) == 1 and 0 < partial[0].stat().st_size
     # ... under a temporary name: the checkpoint is the previous one
-    assert torch.equal(torch.load(path)['state_dict']['w'],
-                       torch.full((10000,), 1.0))
+    assert torch.equal(
+        torch.load(path)['state_dict']['w'], torch.full((10000, ), 1.0))
 
 
-def test_atomic_save_keeps_mode_and_symlinks_and_leaves_other_writes(
-        tmp_path):
+def test_atomic_save_keeps_mode_and_symlinks_and_leaves_other_writes(tmp_path):
     """The atomic backend keeps an existing file's mode, gives a new one
     what open() would, writes through a symlink; mmengine's own local
     backend (every other write) is not touched."""
     from mmengine.fileio import LocalBackend, get_file_backend
-    backend = get_file_backend(str(tmp_path),
-                               backend_args=dict(ATOMIC_BACKEND_ARGS))
+    backend = get_file_backend(
+        str(tmp_path), backend_args=dict(ATOMIC_BACKEND_ARGS))
     private = tmp_path / 'private.pth'
     private.write_bytes(b'old')
     private.chmod(0o600)
@@ -172,7 +180,8 @@ def test_atomic_save_keeps_mode_and_symlinks_and_leaves_other_writes(
     backend.put(b'new', link)
     assert link.is_symlink() and target.read_bytes() == b'new'
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        'fresh.pth', 'iter_4.pth', 'latest.pth', 'plain.pth', 'private.pth']
+        'fresh.pth', 'iter_4.pth', 'latest.pth', 'plain.pth', 'private.pth'
+    ]
     # other writes: mmengine's backend, unpatched
     assert 'put' not in vars(LocalBackend) or \
         LocalBackend.put.__module__.startswith('mmengine')
@@ -224,8 +233,9 @@ def test_unreadable_teacher_checkpoint_is_refused(demo_dir):
 def test_teacher_checkpoint_of_another_architecture_is_refused(demo_dir):
     student_cfg = Config.fromfile(
         osp.join(DEMO_CONFIGS, 'pspnet-r18_student_demo.py')).model
-    torch.save(dict(state_dict=build_model(student_cfg.to_dict())
-                    .state_dict()), demo_dir / 'r18.pth')
+    torch.save(
+        dict(state_dict=build_model(student_cfg.to_dict()).state_dict()),
+        demo_dir / 'r18.pth')
     err = refused(demo_dir, '--work-dir', 'wd_bad', '--cfg-options',
                   'model.teacher_ckpt=r18.pth')
     assert "teacher checkpoint 'r18.pth' does not fit the teacher model" \
@@ -280,8 +290,9 @@ def test_corrupt_resume_checkpoint_is_refused_and_kept(demo_dir):
 
 
 def test_amp_on_cpu_trains_with_finite_losses(demo_dir):
-    proc = run(train_cmd('resume_cfg.py', '--amp', '--work-dir', 'wd_amp',
-                         '--cfg-options', 'train_cfg.max_iters=2'), demo_dir)
+    proc = run(
+        train_cmd('resume_cfg.py', '--amp', '--work-dir', 'wd_amp',
+                  '--cfg-options', 'train_cfg.max_iters=2'), demo_dir)
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-3000:]
     assert 'CPUAmpOptimWrapper' in log

@@ -6,6 +6,7 @@ import copy
 
 import pytest
 import torch
+
 from mmrazor.registry import MODELS
 
 from . import distill_cfgs
@@ -16,11 +17,12 @@ def only(cfg, recorders, losses, maps, connectors=None):
     """``cfg`` with its recorders / losses / connectors replaced."""
     cfg = copy.deepcopy(cfg)
     cfg.update(acclimated_modules=[])
-    cfg['distiller'].update(student_recorders=recorders,
-                            teacher_recorders=dict(recorders),
-                            distill_losses=losses,
-                            loss_forward_mappings=maps,
-                            connectors=connectors or {})
+    cfg['distiller'].update(
+        student_recorders=recorders,
+        teacher_recorders=dict(recorders),
+        distill_losses=losses,
+        loss_forward_mappings=maps,
+        connectors=connectors or {})
     return cfg
 
 
@@ -39,8 +41,10 @@ def distill_losses(model, batch, seed=0):
     torch.manual_seed(seed)
     data = model.data_preprocessor(copy.copy(batch), True)
     losses = model.loss(data['inputs'], data['data_samples'])
-    return {k: v.detach() for k, v in losses.items()
-            if k.startswith('distill.')}
+    return {
+        k: v.detach()
+        for k, v in losses.items() if k.startswith('distill.')
+    }
 
 
 def build(cfg):
@@ -53,50 +57,59 @@ def build(cfg):
 SEG_LOGITS = (dict(logits=rec('decode_head.conv_seg')),
               dict(loss=dict(type='DISTLogitLoss')),
               dict(loss=pair('logits', 'logits')))
-SEG_BACKBONE = (dict(feat=rec('backbone.layer4')),
-                dict(loss=dict(type='DISTFeatureLoss')),
-                dict(loss=dict(preds_S=dict(from_student=True, recorder='feat',
-                                            connector='s_feat'),
-                               preds_T=dict(from_student=False,
-                                            recorder='feat'))),
-                dict(s_feat=dict(type='ConvModuleConnector', in_channel=64,
-                                 out_channel=128, kernel_size=1,
-                                 norm_cfg=None, act_cfg=None)))
-RETINA_CLS = (dict(cls=rec('bbox_head.retina_cls')),
-              {f'loss{i}': dict(type='DISTLogitLoss', activation='sigmoid')
-               for i in range(5)},
-              {f'loss{i}': dict(
-                  preds_S=dict(from_student=True, recorder='cls',
-                               record_idx=i),
-                  preds_T=dict(from_student=False, recorder='cls',
-                               record_idx=i)) for i in range(5)})
+SEG_BACKBONE = (
+    dict(feat=rec('backbone.layer4')), dict(loss=dict(type='DISTFeatureLoss')),
+    dict(
+        loss=dict(
+            preds_S=dict(
+                from_student=True, recorder='feat', connector='s_feat'),
+            preds_T=dict(from_student=False, recorder='feat'))),
+    dict(
+        s_feat=dict(
+            type='ConvModuleConnector',
+            in_channel=64,
+            out_channel=128,
+            kernel_size=1,
+            norm_cfg=None,
+            act_cfg=None)))
+RETINA_CLS = (dict(cls=rec('bbox_head.retina_cls')), {
+    f'loss{i}': dict(type='DISTLogitLoss', activation='sigmoid')
+    for i in range(5)
+}, {
+    f'loss{i}':
+    dict(
+        preds_S=dict(from_student=True, recorder='cls', record_idx=i),
+        preds_T=dict(from_student=False, recorder='cls', record_idx=i))
+    for i in range(5)
+})
 RCNN_FPN = (dict(fpn=rec('neck.fpn_convs.0.conv')),
             dict(loss=dict(type='DISTFeatureLoss')),
             dict(loss=pair('fpn', 'fpn')))
 
 TRUNCATION = {
     # recorded -> teacher modules that must not run / that must run
-    'pspnet decode_head only': (
-        distill_cfgs.pspnet, distill_cfgs.seg_batch, SEG_LOGITS,
-        ['auxiliary_head'], ['decode_head']),
-    'pspnet backbone only': (
-        distill_cfgs.pspnet, distill_cfgs.seg_batch, SEG_BACKBONE,
-        ['auxiliary_head', 'decode_head'], ['backbone.layer4']),
-    'retinanet cls branch only': (
-        distill_cfgs.retinanet, distill_cfgs.det_batch, RETINA_CLS,
-        ['bbox_head.reg_convs.0', 'bbox_head.retina_reg'],
-        ['bbox_head.cls_convs.0', 'neck']),
-    'faster r-cnn neck only': (
-        distill_cfgs.faster_rcnn, distill_cfgs.det_batch, RCNN_FPN,
-        ['roi_head.bbox_head'], ['neck']),
+    'pspnet decode_head only':
+    (distill_cfgs.pspnet, distill_cfgs.seg_batch, SEG_LOGITS,
+     ['auxiliary_head'], ['decode_head']),
+    'pspnet backbone only':
+    (distill_cfgs.pspnet, distill_cfgs.seg_batch, SEG_BACKBONE,
+     ['auxiliary_head', 'decode_head'], ['backbone.layer4']),
+    'retinanet cls branch only':
+    (distill_cfgs.retinanet, distill_cfgs.det_batch, RETINA_CLS,
+     ['bbox_head.reg_convs.0',
+      'bbox_head.retina_reg'], ['bbox_head.cls_convs.0', 'neck']),
+    'faster r-cnn neck only':
+    (distill_cfgs.faster_rcnn, distill_cfgs.det_batch, RCNN_FPN,
+     ['roi_head.bbox_head'], ['neck']),
 }
 
 
 @pytest.mark.parametrize('case', sorted(TRUNCATION))
 def test_teacher_runs_only_up_to_the_recorded_modules(case):
     make_cfg, make_batch, spec, skipped, needed = TRUNCATION[case]
-    cfg = only(make_cfg(acclimate=False) if make_cfg is
-               distill_cfgs.faster_rcnn else make_cfg(), *spec)
+    cfg = only(
+        make_cfg(acclimate=False)
+        if make_cfg is distill_cfgs.faster_rcnn else make_cfg(), *spec)
     model = build(cfg)
     batch = make_batch()
     order = calls_of(model, [f'teacher.{n}' for n in skipped + needed])
@@ -109,8 +122,7 @@ def test_teacher_runs_only_up_to_the_recorded_modules(case):
     assert {n.split('.', 1)[1] for n in order} >= set(skipped)
     assert truncated.keys() == full.keys() and truncated
     for key in full:
-        torch.testing.assert_close(truncated[key], full[key], rtol=0,
-                                   atol=0)
+        torch.testing.assert_close(truncated[key], full[key], rtol=0, atol=0)
 
 
 def test_teacher_runs_before_the_student_unless_it_scores_its_rois():
@@ -125,16 +137,18 @@ def test_teacher_runs_before_the_student_unless_it_scores_its_rois():
     assert order == ['teacher.backbone', 'student.backbone']
 
     det = build(distill_cfgs.faster_rcnn())
-    order = calls_of(det, ['student.backbone', 'teacher.backbone',
-                           'student.roi_head.bbox_head',
-                           'teacher.roi_head.bbox_head'])
+    order = calls_of(det, [
+        'student.backbone', 'teacher.backbone', 'student.roi_head.bbox_head',
+        'teacher.roi_head.bbox_head'
+    ])
     batch = distill_cfgs.det_batch()
     distill_losses(det, batch)
     # scored when the student is about to pool its sampled RoIs: the
     # teacher's working set does not add to the student's RoI head
-    assert order == ['student.backbone', 'teacher.backbone',
-                     'teacher.roi_head.bbox_head',
-                     'student.roi_head.bbox_head']
+    assert order == [
+        'student.backbone', 'teacher.backbone', 'teacher.roi_head.bbox_head',
+        'student.roi_head.bbox_head'
+    ]
     order.clear()
     det.eval()
     with torch.no_grad():  # no teacher when the student predicts
@@ -148,6 +162,7 @@ def test_failed_student_pass_leaves_no_teacher_pass_for_predict():
 
     def fail(module, args, output):
         raise RuntimeError('student failed')
+
     handle = det.student.rpn_head.register_forward_hook(fail)
     with pytest.raises(RuntimeError, match='student failed'):
         distill_losses(det, batch)
@@ -170,8 +185,8 @@ def test_teacher_autocast_is_independent_of_the_student():
         torch.bfloat16
     assert model.distiller.get_record('logits', True).dtype == torch.float32
     assert torch.isfinite(bf16['distill.loss'])
-    torch.testing.assert_close(bf16['distill.loss'], fp32['distill.loss'],
-                               rtol=0.05, atol=0.01)
+    torch.testing.assert_close(
+        bf16['distill.loss'], fp32['distill.loss'], rtol=0.05, atol=0.01)
 
     model = build(dict(cfg, teacher_autocast='float32'))
     with torch.autocast('cpu', dtype=torch.bfloat16):  # the student's AMP
@@ -198,14 +213,14 @@ def test_teacher_channels_last_gives_the_same_losses(name):
     assert not conv.is_contiguous()
     got = distill_losses(model, batch)
     for key in default:
-        torch.testing.assert_close(got[key], default[key], rtol=1e-4,
-                                   atol=1e-5)
+        torch.testing.assert_close(
+            got[key], default[key], rtol=1e-4, atol=1e-5)
 
 
 def test_bf16_two_stage_teacher_pools_rois_from_float32_features():
     # mmcv's RoIAlign has no bfloat16 kernel
-    model = build(dict(distill_cfgs.faster_rcnn(),
-                       teacher_autocast='bfloat16'))
+    model = build(
+        dict(distill_cfgs.faster_rcnn(), teacher_autocast='bfloat16'))
     losses = distill_losses(model, distill_cfgs.det_batch())
     assert model.distiller.get_record('cls', False).dtype == torch.bfloat16
     assert model.distiller.get_record('fpn0', False).dtype == torch.bfloat16

@@ -18,11 +18,11 @@ import os.path as osp
 
 import pytest
 import torch
+
+from dist_mm.testing import DEMO_CONFIGS, prepare_demo_dir
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.runner import Runner
-
-from dist_mm.testing import DEMO_CONFIGS, prepare_demo_dir
 
 TEACHER_CFG = osp.join(DEMO_CONFIGS, 'pspnet-r50_teacher_demo.py')
 DISTPLUS_CFG = osp.join(DEMO_CONFIGS, 'distplus_pspnet_demo.py')
@@ -42,14 +42,23 @@ def cwd(path):
 
 def demo_cfg(path, work_dir, iters, **overrides):
     cfg = Config.fromfile(path)
-    cfg.merge_from_dict(dict(
-        work_dir=str(work_dir), randomness=dict(seed=0),
-        train_dataloader=dict(batch_size=4),
-        train_cfg=dict(max_iters=iters, val_interval=iters),
-        default_hooks=dict(logger=dict(interval=10),
-                           checkpoint=dict(interval=iters)),
-        param_scheduler=[dict(type='PolyLR', eta_min=1e-4, power=0.9,
-                              begin=0, end=iters, by_epoch=False)]))
+    cfg.merge_from_dict(
+        dict(
+            work_dir=str(work_dir),
+            randomness=dict(seed=0),
+            train_dataloader=dict(batch_size=4),
+            train_cfg=dict(max_iters=iters, val_interval=iters),
+            default_hooks=dict(
+                logger=dict(interval=10), checkpoint=dict(interval=iters)),
+            param_scheduler=[
+                dict(
+                    type='PolyLR',
+                    eta_min=1e-4,
+                    power=0.9,
+                    begin=0,
+                    end=iters,
+                    by_epoch=False)
+            ]))
     cfg.merge_from_dict(overrides)
     return cfg
 
@@ -58,24 +67,27 @@ def demo_cfg(path, work_dir, iters, **overrides):
 def trained_teacher(tmp_path_factory):
     """A demo dir whose ``work_dirs/demo/teacher.pth`` is a trained teacher
     (demo teacher config, 150 iterations on 48 synthetic street scenes)."""
-    path = prepare_demo_dir(tmp_path_factory.mktemp('health'),
-                            train_images=48, val_images=8)
+    path = prepare_demo_dir(
+        tmp_path_factory.mktemp('health'), train_images=48, val_images=8)
     with cwd(path):
-        runner = Runner.from_cfg(demo_cfg(TEACHER_CFG, path / 'teacher',
-                                          TEACHER_ITERS))
+        runner = Runner.from_cfg(
+            demo_cfg(TEACHER_CFG, path / 'teacher', TEACHER_ITERS))
         runner.train()
-        torch.save(dict(state_dict=runner.model.state_dict()),
-                   'work_dirs/demo/teacher.pth')
+        torch.save(
+            dict(state_dict=runner.model.state_dict()),
+            'work_dirs/demo/teacher.pth')
         assert runner.message_hub.get_scalar('val/mIoU').current() > 40
     return path
 
 
 def acclimate(path, work_dir, **overrides):
     with cwd(path):
-        runner = Runner.from_cfg(demo_cfg(DISTPLUS_CFG, path / work_dir,
-                                          ACCLIMATION_ITERS, **overrides))
-        original = [p.detach().clone() for p in runner.model.teacher
-                    .parameters()]
+        runner = Runner.from_cfg(
+            demo_cfg(DISTPLUS_CFG, path / work_dir, ACCLIMATION_ITERS,
+                     **overrides))
+        original = [
+            p.detach().clone() for p in runner.model.teacher.parameters()
+        ]
         runner.train()
     return runner, original
 
@@ -94,8 +106,9 @@ def agreement(path, runner, original_params):
                 p.copy_(value)
             data = runner.model.data_preprocessor(batch, False)
             teacher.eval()
-            preds.append(teacher(data['inputs'], data['data_samples'],
-                                 mode='tensor').argmax(1))
+            preds.append(
+                teacher(data['inputs'], data['data_samples'],
+                        mode='tensor').argmax(1))
     return (preds[0] == preds[1]).float().mean().item()
 
 
@@ -105,7 +118,8 @@ def history(runner, key):
 
 def test_acclimation_keeps_the_teacher_and_lowers_its_loss(trained_teacher):
     runner, original = acclimate(
-        trained_teacher, 'acclimated',
+        trained_teacher,
+        'acclimated',
         default_hooks=dict(checkpoint=dict(save_best='mIoU')))
     assert agreement(trained_teacher, runner, original) >= 0.9
     nontarget = history(runner, 'rel.acclimation.nontarget')
@@ -117,44 +131,54 @@ def test_acclimation_keeps_the_teacher_and_lowers_its_loss(trained_teacher):
     # validation evaluated the teacher too, and save_best followed the
     # student's mIoU, not the teacher's
     hub = runner.message_hub
-    student, teacher = (hub.get_scalar(f'val/{k}').current()
-                        for k in ('mIoU', 'teacher.mIoU'))
+    student, teacher = (
+        hub.get_scalar(f'val/{k}').current() for k in ('mIoU', 'teacher.mIoU'))
     assert teacher > student + 5
-    best = [f for f in os.listdir(trained_teacher / 'acclimated')
-            if f.startswith('best_mIoU')]
+    best = [
+        f for f in os.listdir(trained_teacher / 'acclimated')
+        if f.startswith('best_mIoU')
+    ]
     assert best == [f'best_mIoU_iter_{ACCLIMATION_ITERS}.pth']
-    ckpt = torch.load(trained_teacher / 'acclimated' / best[0],
-                      weights_only=False)
+    ckpt = torch.load(
+        trained_teacher / 'acclimated' / best[0], weights_only=False)
     assert ckpt['message_hub']['runtime_info']['best_score'] == \
         pytest.approx(student)
 
 
 # the code before the fix: L_ta alone, teacher at the student's lr
-PAPER_ONLY = dict(model=dict(distiller=dict(distill_losses=dict(
-    loss_acclimation=dict(target_weight=0.0)))),
-                  optim_wrapper=dict(paramwise_cfg=dict(
-                      custom_keys={'teacher.': dict(lr_mult=1.0)})))
+PAPER_ONLY = dict(
+    model=dict(
+        distiller=dict(
+            distill_losses=dict(loss_acclimation=dict(target_weight=0.0)))),
+    optim_wrapper=dict(
+        paramwise_cfg=dict(custom_keys={'teacher.': dict(lr_mult=1.0)})))
 
 
 def test_the_test_catches_the_acclimation_that_destroyed_the_teacher(
         trained_teacher):
-    runner, original = acclimate(trained_teacher, 'paper_only',
-                                 custom_hooks=[], **PAPER_ONLY)
+    runner, original = acclimate(
+        trained_teacher, 'paper_only', custom_hooks=[], **PAPER_ONLY)
     assert agreement(trained_teacher, runner, original) < 0.9
 
 
 @pytest.mark.parametrize('action', ['stop', 'warn'])
 def test_teacher_guard(trained_teacher, action):
-    guard = [dict(type='TeacherGuardHook', max_drop=0.05, window=5,
-                  action=action)]
+    guard = [
+        dict(type='TeacherGuardHook', max_drop=0.05, window=5, action=action)
+    ]
     if action == 'stop':
-        with pytest.raises(RuntimeError, match='TeacherGuardHook: the '
-                           'acclimated teacher.*fell from'):
-            acclimate(trained_teacher, 'guard_stop', custom_hooks=guard,
-                      **PAPER_ONLY)
+        with pytest.raises(
+                RuntimeError,
+                match='TeacherGuardHook: the '
+                'acclimated teacher.*fell from'):
+            acclimate(
+                trained_teacher,
+                'guard_stop',
+                custom_hooks=guard,
+                **PAPER_ONLY)
         return
-    runner, _ = acclimate(trained_teacher, 'guard_warn', custom_hooks=guard,
-                          **PAPER_ONLY)
+    runner, _ = acclimate(
+        trained_teacher, 'guard_warn', custom_hooks=guard, **PAPER_ONLY)
     log = open(MMLogger.get_current_instance().log_file).read()
     assert 'WARNING - TeacherGuardHook' in log
     assert runner.iter == ACCLIMATION_ITERS

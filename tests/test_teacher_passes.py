@@ -7,10 +7,6 @@ import copy
 import numpy as np
 import pytest
 import torch
-from mmdet.structures.mask import BitmapMasks
-from mmengine.hub import get_config
-from mmengine.optim import OptimWrapper
-from mmrazor.registry import MODELS
 
 from dist_mm.algorithms import build_teacher_pass
 from dist_mm.algorithms.teacher_passes import (
@@ -19,6 +15,10 @@ from dist_mm.algorithms.teacher_passes import (
 from dist_mm.testing import (NUM_CLASSES, det_batch, seg_batch,
                              tiny_faster_rcnn, tiny_pspnet, tiny_resnet_fpn,
                              tiny_retinanet)
+from mmdet.structures.mask import BitmapMasks
+from mmengine.hub import get_config
+from mmengine.optim import OptimWrapper
+from mmrazor.registry import MODELS
 
 from .distill_cfgs import pair, rec
 
@@ -40,13 +40,13 @@ def _rcnn(model, width=8):
     model.rpn_head.update(in_channels=16, feat_channels=16)
     heads = model.roi_head.bbox_head
     for head in heads if isinstance(heads, list) else [heads]:
-        head.update(in_channels=16, fc_out_channels=32,
-                    num_classes=NUM_CLASSES)
+        head.update(
+            in_channels=16, fc_out_channels=32, num_classes=NUM_CLASSES)
     model.roi_head.bbox_roi_extractor.out_channels = 16
     if 'mask_head' in model.roi_head:
         model.roi_head.mask_roi_extractor.out_channels = 16
-        model.roi_head.mask_head.update(in_channels=16, conv_out_channels=16,
-                                        num_classes=NUM_CLASSES)
+        model.roi_head.mask_head.update(
+            in_channels=16, conv_out_channels=16, num_classes=NUM_CLASSES)
     model.train_cfg.rpn_proposal.update(nms_pre=200, max_per_img=64)
     rcnn = model.train_cfg.rcnn
     for stage in rcnn if isinstance(rcnn, list) else [rcnn]:
@@ -55,33 +55,47 @@ def _rcnn(model, width=8):
 
 
 def _swin(model):
-    model.backbone.update(embed_dims=16, depths=[1, 1, 1, 1],
-                          num_heads=[1, 1, 1, 1], init_cfg=None)
+    model.backbone.update(
+        embed_dims=16,
+        depths=[1, 1, 1, 1],
+        num_heads=[1, 1, 1, 1],
+        init_cfg=None)
     model.neck.update(in_channels=[16, 32, 64, 128], out_channels=16)
     _rcnn(model)
 
 
 def _dense(model):
     tiny_resnet_fpn(model, 8)
-    model.bbox_head.update(in_channels=16, feat_channels=16, stacked_convs=1,
-                           num_classes=NUM_CLASSES, norm_cfg=GN)
+    model.bbox_head.update(
+        in_channels=16,
+        feat_channels=16,
+        stacked_convs=1,
+        num_classes=NUM_CLASSES,
+        norm_cfg=GN)
 
 
 def _rtmdet(model):
     model.backbone.update(widen_factor=0.125, init_cfg=None, norm_cfg=BN)
-    model.neck.update(in_channels=[32, 64, 128], out_channels=16,
-                      num_csp_blocks=1, norm_cfg=BN)
-    model.bbox_head.update(in_channels=16, feat_channels=16, stacked_convs=1,
-                           num_classes=NUM_CLASSES, norm_cfg=BN)
+    model.neck.update(
+        in_channels=[32, 64, 128],
+        out_channels=16,
+        num_csp_blocks=1,
+        norm_cfg=BN)
+    model.bbox_head.update(
+        in_channels=16,
+        feat_channels=16,
+        stacked_convs=1,
+        num_classes=NUM_CLASSES,
+        norm_cfg=BN)
 
 
 def _ocrnet(model):
     model.pretrained = None
-    model.backbone.update(depth=18, stem_channels=8, base_channels=8,
-                          norm_cfg=BN)
+    model.backbone.update(
+        depth=18, stem_channels=8, base_channels=8, norm_cfg=BN)
     model.decode_head[0].update(in_channels=32, channels=16, norm_cfg=BN)
-    model.decode_head[1].update(in_channels=64, channels=16, ocr_channels=8,
-                                norm_cfg=BN)
+    model.decode_head[1].update(
+        in_channels=64, channels=16, ocr_channels=8, norm_cfg=BN)
     model.data_preprocessor.update(size=None, size_divisor=8)
 
 
@@ -96,29 +110,33 @@ FAMILIES = {
     'faster-rcnn': (tiny_faster_rcnn(), TwoStageTeacherPass),
     'mask-rcnn': (_config(MMDET + 'mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py',
                           _rcnn), TwoStageTeacherPass),
-    'cascade-rcnn': (_config(
-        MMDET + 'cascade_rcnn/cascade-rcnn_r50_fpn_1x_coco.py', _rcnn),
-        TwoStageTeacherPass),
-    'swin-mask-rcnn': (_config(
-        MMDET + 'swin/mask-rcnn_swin-t-p4-w7_fpn_1x_coco.py', _swin),
-        TwoStageTeacherPass),
+    'cascade-rcnn':
+    (_config(MMDET + 'cascade_rcnn/cascade-rcnn_r50_fpn_1x_coco.py',
+             _rcnn), TwoStageTeacherPass),
+    'swin-mask-rcnn':
+    (_config(MMDET + 'swin/mask-rcnn_swin-t-p4-w7_fpn_1x_coco.py',
+             _swin), TwoStageTeacherPass),
     'retinanet': (tiny_retinanet(), DenseHeadTeacherPass),
     'fcos': (_config(MMDET + 'fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py',
                      _dense), DenseHeadTeacherPass),
-    'atss': (_config(MMDET + 'atss/atss_r50_fpn_1x_coco.py', _dense),
-             DenseHeadTeacherPass),
-    'gfl': (_config(MMDET + 'gfl/gfl_r50_fpn_1x_coco.py', _dense),
-            DenseHeadTeacherPass),
+    'atss': (_config(MMDET + 'atss/atss_r50_fpn_1x_coco.py',
+                     _dense), DenseHeadTeacherPass),
+    'gfl': (_config(MMDET + 'gfl/gfl_r50_fpn_1x_coco.py',
+                    _dense), DenseHeadTeacherPass),
     'rtmdet': (_config(MMDET + 'rtmdet/rtmdet_tiny_8xb32-300e_coco.py',
                        _rtmdet), DenseHeadTeacherPass),
     'pspnet': (tiny_pspnet(), EncoderDecoderTeacherPass),
-    'ocrnet': (_config(
-        'mmseg::ocrnet/ocrnet_r101-d8_4xb2-40k_cityscapes-512x1024.py',
-        _ocrnet), CascadeEncoderDecoderTeacherPass),
+    'ocrnet':
+    (_config('mmseg::ocrnet/ocrnet_r101-d8_4xb2-40k_cityscapes-512x1024.py',
+             _ocrnet), CascadeEncoderDecoderTeacherPass),
 }
 # the classifier each dense head applies after its cls_convs
-CLASSIFIERS = dict(retinanet='retina_cls', fcos='conv_cls', atss='atss_cls',
-                   gfl='gfl_cls', rtmdet='rtm_cls')
+CLASSIFIERS = dict(
+    retinanet='retina_cls',
+    fcos='conv_cls',
+    atss='atss_cls',
+    gfl='gfl_cls',
+    rtmdet='rtm_cls')
 
 
 def build(name):
@@ -132,14 +150,16 @@ def distill(student, teacher, s_rec, t_rec, loss='DISTLogitLoss', **kw):
     loss = loss if isinstance(loss, dict) else dict(type=loss)
     torch.manual_seed(0)
     cfg = dict(
-        type='DISTPlusDistill', architecture=FAMILIES[student][0],
+        type='DISTPlusDistill',
+        architecture=FAMILIES[student][0],
         teacher=FAMILIES[teacher][0],
         distiller=dict(
             type='ConfigurableDistiller',
             student_recorders=dict(s=rec(s_rec)),
             teacher_recorders=dict(t=rec(t_rec)),
             distill_losses=dict(loss=loss),
-            loss_forward_mappings=dict(loss=pair('s', 't'))), **kw)
+            loss_forward_mappings=dict(loss=pair('s', 't'))),
+        **kw)
     model = MODELS.build(cfg)
     model.train()
     return model
@@ -189,8 +209,12 @@ def test_a_family_without_a_pass_is_refused_at_build():
                                 _detr), None)
     try:
         with pytest.raises(ValueError) as err:
-            distill('faster-rcnn', 'detr', 'neck.fpn_convs.0.conv',
-                    'backbone.layer1', loss='DISTFeatureLoss')
+            distill(
+                'faster-rcnn',
+                'detr',
+                'neck.fpn_convs.0.conv',
+                'backbone.layer1',
+                loss='DISTFeatureLoss')
     finally:
         del FAMILIES['detr']
     message = str(err.value)
@@ -203,10 +227,12 @@ def test_dense_heads_run_only_their_classification_branch(name):
     teacher = build(name)
     cls = CLASSIFIERS[name]
     head = teacher.bbox_head
-    others = [f'bbox_head.{n}' for n, _ in head.named_children()
-              if n not in ('cls_convs', cls, 'loss_cls', 'loss_bbox',
-                           'loss_centerness', 'loss_dfl', 'prior_generator',
-                           'assigner', 'sampler', 'integral', 'scales')]
+    others = [
+        f'bbox_head.{n}' for n, _ in head.named_children()
+        if n not in ('cls_convs', cls, 'loss_cls', 'loss_bbox',
+                     'loss_centerness', 'loss_dfl', 'prior_generator',
+                     'assigner', 'sampler', 'integral', 'scales')
+    ]
     assert others  # the regression branch at least
     inputs = torch.rand(2, 3, 64, 64)
     ran = calls_of(teacher, others)
@@ -227,33 +253,37 @@ def test_cascade_teacher_and_student_meet_at_the_recorded_stage():
                     'roi_head.bbox_head.0.fc_cls')
     teacher_rois = rois_into(model.teacher.roi_head.bbox_roi_extractor[0])
     student_rois = rois_into(model.student.roi_head.bbox_roi_extractor[0])
-    later = calls_of(model.teacher, ['roi_head.bbox_head.1',
-                                     'roi_head.bbox_head.2', 'rpn_head'])
+    later = calls_of(
+        model.teacher,
+        ['roi_head.bbox_head.1', 'roi_head.bbox_head.2', 'rpn_head'])
     step(model, det_batch())
     assert later == []
     assert len(teacher_rois) == 1
-    torch.testing.assert_close(teacher_rois[0], student_rois[0], rtol=0,
-                               atol=0)
+    torch.testing.assert_close(
+        teacher_rois[0], student_rois[0], rtol=0, atol=0)
 
 
-def test_cascade_teacher_scores_a_faster_rcnn_students_rois_with_the_recorded_stage():  # noqa: E501
+def test_cascade_teacher_scores_student_rois_with_its_recorded_stage():
     model = distill('faster-rcnn', 'cascade-rcnn', 'roi_head.bbox_head.fc_cls',
                     'roi_head.bbox_head.2.fc_cls')
-    ran = calls_of(model.teacher, [f'roi_head.bbox_head.{i}'
-                                   for i in range(3)])
+    ran = calls_of(model.teacher,
+                   [f'roi_head.bbox_head.{i}' for i in range(3)])
     step(model, det_batch())
     assert ran == ['roi_head.bbox_head.2']
 
 
 def test_mask_head_recorders_score_the_students_positive_rois():
-    model = distill('mask-rcnn', 'mask-rcnn', 'roi_head.mask_head.conv_logits',
-                    'roi_head.mask_head.conv_logits',
-                    loss='DISTFeatureLoss')
+    model = distill(
+        'mask-rcnn',
+        'mask-rcnn',
+        'roi_head.mask_head.conv_logits',
+        'roi_head.mask_head.conv_logits',
+        loss='DISTFeatureLoss')
     teacher_rois = rois_into(model.teacher.roi_head.mask_roi_extractor)
     student_rois = rois_into(model.student.roi_head.mask_roi_extractor)
     step(model, masked(det_batch()))
-    torch.testing.assert_close(teacher_rois[0], student_rois[0], rtol=0,
-                               atol=0)
+    torch.testing.assert_close(
+        teacher_rois[0], student_rois[0], rtol=0, atol=0)
     s = model.distiller.get_record('s', True)
     t = model.distiller.get_record('t', False)
     assert s.shape == t.shape and s.shape[0] == student_rois[0].shape[0]
@@ -261,8 +291,12 @@ def test_mask_head_recorders_score_the_students_positive_rois():
 
 def test_two_stage_teacher_distils_features_into_a_one_stage_student():
     """MMRazor's PKD pattern: no RoI is needed, so no RoI head runs."""
-    model = distill('retinanet', 'faster-rcnn', 'neck.fpn_convs.0.conv',
-                    'neck.fpn_convs.0.conv', loss='DISTFeatureLoss')
+    model = distill(
+        'retinanet',
+        'faster-rcnn',
+        'neck.fpn_convs.0.conv',
+        'neck.fpn_convs.0.conv',
+        loss='DISTFeatureLoss')
     ran = calls_of(model.teacher, ['rpn_head', 'roi_head.bbox_head'])
     step(model, det_batch())
     assert ran == []
@@ -288,15 +322,15 @@ TRAINING = {
     'cascade-rcnn': ('cascade-rcnn', 'cascade-rcnn',
                      'roi_head.bbox_head.0.fc_cls', 'DISTLogitLoss'),
     # the paper's stronger-teacher case: a transformer backbone
-    'swin-mask-rcnn -> faster-rcnn': ('faster-rcnn', 'swin-mask-rcnn',
-                                      'roi_head.bbox_head.fc_cls',
-                                      'DISTLogitLoss'),
-    'faster-rcnn -> retinanet (features)': ('retinanet', 'faster-rcnn',
-                                            'neck.fpn_convs.0.conv', FEATURE),
+    'swin-mask-rcnn -> faster-rcnn':
+    ('faster-rcnn', 'swin-mask-rcnn', 'roi_head.bbox_head.fc_cls',
+     'DISTLogitLoss'),
+    'faster-rcnn -> retinanet (features)':
+    ('retinanet', 'faster-rcnn', 'neck.fpn_convs.0.conv', FEATURE),
     'pspnet': ('pspnet', 'pspnet', 'decode_head.conv_seg', 'DISTLogitLoss'),
-    'ocrnet -> pspnet': ('pspnet', 'ocrnet', ('decode_head.conv_seg',
-                                              'decode_head.1.conv_seg'),
-                         'DISTLogitLoss'),
+    'ocrnet -> pspnet':
+    ('pspnet', 'ocrnet', ('decode_head.conv_seg', 'decode_head.1.conv_seg'),
+     'DISTLogitLoss'),
 }
 
 
@@ -315,14 +349,15 @@ def test_each_family_trains_and_truncation_changes_no_loss(name):
     s_rec, t_rec = recorders if isinstance(recorders, tuple) else \
         (recorders, recorders)
     batch = seg_batch() if student == 'pspnet' else det_batch()
-    whole = distill(student, teacher, s_rec, t_rec, loss=loss,
-                    truncate_teacher=False)
+    whole = distill(
+        student, teacher, s_rec, t_rec, loss=loss, truncate_teacher=False)
     model = distill(student, teacher, s_rec, t_rec, loss=loss)
     truncated = distill_losses(model, batch)
     for key, value in distill_losses(whole, batch).items():
         torch.testing.assert_close(truncated[key], value, rtol=0, atol=0)
-    optim = OptimWrapper(torch.optim.SGD(
-        [p for p in model.parameters() if p.requires_grad], lr=0.01))
+    optim = OptimWrapper(
+        torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
+                        lr=0.01))
     for _ in range(2):
         log_vars = model.train_step(copy.copy(batch), optim)
         assert torch.isfinite(log_vars['loss']), log_vars
@@ -339,5 +374,5 @@ def test_ocrnet_teacher_runs_its_decode_heads_up_to_the_recorded_one(stage):
         data = model.data_preprocessor(seg_batch(), True)
         with torch.no_grad():
             whole = model.teacher(data['inputs'], mode='tensor')
-        torch.testing.assert_close(model.distiller.get_record('t', False),
-                                   whole, rtol=0, atol=0)
+        torch.testing.assert_close(
+            model.distiller.get_record('t', False), whole, rtol=0, atol=0)

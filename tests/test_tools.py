@@ -9,13 +9,13 @@ import sys
 
 import pytest
 import torch
-from mmengine.config import Config
-from mmengine.device import get_device
-from mmengine.runner import load_checkpoint
 
 from dist_mm.compat import ATOMIC_BACKEND_ARGS
 from dist_mm.engine import AMP_INIT_SCALE, amp_optim_wrapper
 from dist_mm.testing import DEMO_CONFIGS, prepare_demo_dir
+from mmengine.config import Config
+from mmengine.device import get_device
+from mmengine.runner import load_checkpoint
 from mmrazor.registry import MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -25,8 +25,12 @@ MIM = osp.join(osp.dirname(sys.executable), 'mim')
 
 def mim(*args, cwd):
     env = dict(os.environ, PYTHONWARNINGS='ignore')
-    proc = subprocess.run([MIM, *args], cwd=cwd, env=env, text=True,
-                          capture_output=True, timeout=600)
+    proc = subprocess.run([MIM, *args],
+                          cwd=cwd,
+                          env=env,
+                          text=True,
+                          capture_output=True,
+                          timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout + proc.stderr
 
@@ -36,11 +40,19 @@ def demo_run(tmp_path_factory):
     """Synthetic Cityscapes data, a teacher checkpoint of the demo teacher's
     architecture, and 3 iterations of ``mim train dist_mm`` DIST+."""
     cwd = prepare_demo_dir(tmp_path_factory.mktemp('demo'))
-    out = mim('train', 'dist_mm', osp.join(DEMO, 'distplus_pspnet_demo.py'),
-              '--work-dir', 'wd', '--cfg-options', 'train_cfg.max_iters=3',
-              'train_cfg.val_interval=3', 'default_hooks.logger.interval=1',
-              'default_hooks.checkpoint.interval=3',
-              'train_dataloader.batch_size=4', cwd=cwd)
+    out = mim(
+        'train',
+        'dist_mm',
+        osp.join(DEMO, 'distplus_pspnet_demo.py'),
+        '--work-dir',
+        'wd',
+        '--cfg-options',
+        'train_cfg.max_iters=3',
+        'train_cfg.val_interval=3',
+        'default_hooks.logger.interval=1',
+        'default_hooks.checkpoint.interval=3',
+        'train_dataloader.batch_size=4',
+        cwd=cwd)
     return cwd, out
 
 
@@ -73,17 +85,30 @@ def test_demo_configs_log_relation_terms_and_teacher_metrics_to_tensorboard(
 
 def test_mim_test_evaluates_a_checkpoint(demo_run):
     cwd, _ = demo_run
-    out = mim('test', 'dist_mm', osp.join(DEMO, 'distplus_pspnet_demo.py'),
-              '--checkpoint', 'wd/iter_3.pth', '--work-dir', 'wd_test',
-              '--dump-metrics', 'metrics.json', cwd=cwd)
+    out = mim(
+        'test',
+        'dist_mm',
+        osp.join(DEMO, 'distplus_pspnet_demo.py'),
+        '--checkpoint',
+        'wd/iter_3.pth',
+        '--work-dir',
+        'wd_test',
+        '--dump-metrics',
+        'metrics.json',
+        cwd=cwd)
     assert 'Iter(test)' in out and 'mIoU' in out
     assert (cwd / 'metrics.json').exists()
 
 
 def test_converter_gives_a_plain_student_with_same_predictions(demo_run):
     cwd, _ = demo_run
-    out = mim('run', 'dist_mm', 'convert_to_student', 'wd/iter_3.pth',
-              'student.pth', cwd=cwd)
+    out = mim(
+        'run',
+        'dist_mm',
+        'convert_to_student',
+        'wd/iter_3.pth',
+        'student.pth',
+        cwd=cwd)
     assert 'student tensors' in out
     plain = MODELS.build(
         Config.fromfile(osp.join(DEMO, 'pspnet-r18_student_demo.py')).model)
@@ -91,8 +116,7 @@ def test_converter_gives_a_plain_student_with_same_predictions(demo_run):
 
     distill_cfg = Config.fromfile(osp.join(DEMO,
                                            'distplus_pspnet_demo.py')).model
-    distill_cfg.teacher_ckpt = str(cwd / 'work_dirs' / 'demo' /
-                                   'teacher.pth')
+    distill_cfg.teacher_ckpt = str(cwd / 'work_dirs' / 'demo' / 'teacher.pth')
     distill = MODELS.build(distill_cfg)
     load_checkpoint(distill, str(cwd / 'wd' / 'iter_3.pth'), strict=True)
     plain.eval()
@@ -118,8 +142,9 @@ def test_train_and_test_accept_both_local_rank_spellings(flag, monkeypatch):
     config = osp.join(DEMO, 'pspnet-r18_student_demo.py')
     train = _load_tool('train')
     monkeypatch.setattr(sys, 'argv', [
-        'train.py', config, flag, '3', '--amp', '--resume',
-        '--launcher', 'pytorch', '--cfg-options', 'train_cfg.max_iters=7'])
+        'train.py', config, flag, '3', '--amp', '--resume', '--launcher',
+        'pytorch', '--cfg-options', 'train_cfg.max_iters=7'
+    ])
     monkeypatch.setenv('LOCAL_RANK', '')  # restored after the test
     monkeypatch.delenv('LOCAL_RANK')
     args = train.parse_args()
@@ -138,9 +163,13 @@ def test_train_and_test_accept_both_local_rank_spellings(flag, monkeypatch):
 
 
 def test_smoke_run_distils_with_dist_plus_distill():
-    proc = subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools', 'smoke_distill.py'),
-         '--iters', '2'], capture_output=True, text=True, timeout=600)
+    proc = subprocess.run([
+        sys.executable,
+        osp.join(ROOT, 'tools', 'smoke_distill.py'), '--iters', '2'
+    ],
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'DISTPlusDistill, teacher pass TwoStageTeacherPass' in proc.stdout
     assert 'smoke run OK' in proc.stdout
@@ -149,14 +178,17 @@ def test_smoke_run_distils_with_dist_plus_distill():
 def test_build_model_takes_mmrazors_cfg_path_keys_and_refuses_others():
     from dist_mm.algorithms import build_model
     cfg_path = 'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py'
-    small = dict(backbone=dict(depth=18, init_cfg=None),
-                 neck=dict(in_channels=[64, 128, 256, 512]))
-    model = build_model(dict(cfg_path=cfg_path, override=small,
-                             pretrained=False))
+    small = dict(
+        backbone=dict(depth=18, init_cfg=None),
+        neck=dict(in_channels=[64, 128, 256, 512]))
+    model = build_model(
+        dict(cfg_path=cfg_path, override=small, pretrained=False))
     assert type(model).__name__ == 'RetinaNet'
     assert model.backbone.depth == 18
-    with pytest.raises(ValueError, match='takes only cfg_path, override, '
-                       "pretrained, got \\['weights'\\]"):
+    with pytest.raises(
+            ValueError,
+            match='takes only cfg_path, override, '
+            "pretrained, got \\['weights'\\]"):
         build_model(dict(cfg_path=cfg_path, weights='x.pth'))
 
 
@@ -166,13 +198,15 @@ def test_amp_on_a_gpu_starts_the_loss_scale_where_dist_skips_no_step():
     sets its own loss_scale; on CPU, bf16 autocast."""
     sgd = dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01))
     gpu = amp_optim_wrapper(sgd, 'cuda')
-    assert gpu == dict(sgd, type='AmpOptimWrapper',
-                       loss_scale=dict(init_scale=AMP_INIT_SCALE))
+    assert gpu == dict(
+        sgd,
+        type='AmpOptimWrapper',
+        loss_scale=dict(init_scale=AMP_INIT_SCALE))
     assert AMP_INIT_SCALE == 2.0**8
-    assert amp_optim_wrapper(dict(sgd, loss_scale=512.), 'cuda')[
-        'loss_scale'] == 512.
-    assert amp_optim_wrapper(sgd, 'cpu') == dict(sgd,
-                                                 type='CPUAmpOptimWrapper')
+    assert amp_optim_wrapper(dict(sgd, loss_scale=512.),
+                             'cuda')['loss_scale'] == 512.
+    assert amp_optim_wrapper(sgd, 'cpu') == dict(
+        sgd, type='CPUAmpOptimWrapper')
     assert sgd['type'] == 'OptimWrapper'  # the config is not changed
 
 
@@ -187,8 +221,10 @@ def test_demo_progress_shows_log_lines_not_the_config_dump(demo_run):
     # the DIST+ validation reports the teacher's metrics too
     assert any('Iter(val)' in line and 'teacher.mIoU' in line
                for line in shown)
-    dump = [line for line in lines
-            if 'mIoU' in line and ' - mmengine - ' not in line]
+    dump = [
+        line for line in lines
+        if 'mIoU' in line and ' - mmengine - ' not in line
+    ]
     assert dump and not any(demo.PROGRESS.search(line) for line in dump)
 
 
@@ -212,15 +248,17 @@ def test_demo_ablation_switches_off_exactly_the_other_terms(pair):
     config = demo.PAIRS[pair].configs()['distplus']
     for row, (_, keep) in demo.ABLATION.items():
         cfg = Config.fromfile(osp.join(DEMO, config))
-        options = dict(o.split('=') for o in demo.ablation_options(config,
-                                                                   keep))
+        options = dict(
+            o.split('=') for o in demo.ablation_options(config, keep))
         cfg.merge_from_dict({k: float(v) for k, v in options.items()})
         losses = cfg.model.distiller.distill_losses.values()
         on = set()
         for loss in losses:
             if loss.type == 'DISTFeatureLoss':
-                on |= {t for t in ('channel', 'spatial')
-                       if loss[f'{t}_weight'] > 0}
+                on |= {
+                    t
+                    for t in ('channel', 'spatial') if loss[f'{t}_weight'] > 0
+                }
             elif loss.type == 'TeacherAcclimationLoss' and \
                     loss.loss_weight > 0:
                 on.add('acclimation')
@@ -233,17 +271,22 @@ def test_demo_runs_every_pair_and_writes_tables_and_plot(tmp_path):
     """tools/demo.py as a user runs it, all three pairs (segmentation and
     detection) at 2 iterations: every run trains and tests, the tables,
     results.json and the PNG plot are written outside the repository."""
-    proc = subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools', 'demo.py'), '--task', 'all',
-         '--iters', '2',
-         '--num-train', '8', '--num-val', '4', '--cwd', str(tmp_path)],
-        text=True, capture_output=True, timeout=1200,
-        env=dict(os.environ, PYTHONWARNINGS='ignore'))
+    proc = subprocess.run([
+        sys.executable,
+        osp.join(ROOT, 'tools', 'demo.py'), '--task', 'all', '--iters', '2',
+        '--num-train', '8', '--num-val', '4', '--cwd',
+        str(tmp_path)
+    ],
+                          text=True,
+                          capture_output=True,
+                          timeout=1200,
+                          env=dict(os.environ, PYTHONWARNINGS='ignore'))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     work = tmp_path / 'work_dirs' / 'demo'
     results = json.loads((work / 'results.json').read_text())
-    assert set(results) == {'pspnet/streets', 'retinanet/coco',
-                            'faster-rcnn/coco'}
+    assert set(results) == {
+        'pspnet/streets', 'retinanet/coco', 'faster-rcnn/coco'
+    }
     for key, runs in results.items():
         assert set(runs) == {'teacher', 'baseline', 'dist', 'distplus'}
         for name, (run_, ) in runs.items():
@@ -270,8 +313,9 @@ def test_tools_read_package_configs_by_mmdet_path(tmp_path):
     """``tools/test.py mmdet::...`` (how the config READMEs test a converted
     student) loads the installed package's config."""
     from dist_mm.utils import load_tool_config
-    cfg = load_tool_config('mmdet::faster_rcnn/faster-rcnn_r50_fpn_2x_coco.py',
-                           cfg_options={'train_cfg.max_epochs': 1})
+    cfg = load_tool_config(
+        'mmdet::faster_rcnn/faster-rcnn_r50_fpn_2x_coco.py',
+        cfg_options={'train_cfg.max_epochs': 1})
     assert cfg.model.type == 'FasterRCNN'
     assert cfg.train_cfg.max_epochs == 1
     assert cfg.work_dir == './work_dirs/faster-rcnn_r50_fpn_2x_coco'
@@ -282,22 +326,25 @@ def test_tools_read_package_configs_by_mmdet_path(tmp_path):
 def test_collect_env_prints_the_stack_for_bug_reports():
     """tools/collect_env.py names every package of the stack with the
     installed version, and says how mmcv's ops were compiled."""
+    import dist_mm
     import mmcv
     import mmdet
     import mmrazor
     import mmseg
-
-    import dist_mm
     proc = subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools', 'collect_env.py')],
-        text=True, capture_output=True, timeout=300)
+        [sys.executable,
+         osp.join(ROOT, 'tools', 'collect_env.py')],
+        text=True,
+        capture_output=True,
+        timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    lines = dict(line.split(': ', 1) for line in proc.stdout.splitlines()
-                 if ': ' in line)
+    lines = dict(
+        line.split(': ', 1) for line in proc.stdout.splitlines()
+        if ': ' in line)
     assert lines['PyTorch'] == torch.__version__
-    for name, module in (('MMCV', mmcv), ('MMDetection', mmdet),
-                         ('MMSegmentation', mmseg), ('MMRazor', mmrazor),
-                         ('dist_mm', dist_mm)):
+    for name, module in (('MMCV', mmcv), ('MMDetection',
+                                          mmdet), ('MMSegmentation', mmseg),
+                         ('MMRazor', mmrazor), ('dist_mm', dist_mm)):
         assert lines[name] == module.__version__, name
     # this stack is built with ops (tools/setup_env.sh); CPU-only here
     # and the probe ran mmcv's nms kernel, not only imported it

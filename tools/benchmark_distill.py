@@ -64,24 +64,28 @@ from mmrazor.registry import MODELS
 BN = dict(type='BN', requires_grad=True)
 # the package's configs of each pair ({method}: dist or distplus), built with
 # their student and teacher at benchmark size and with random weights
-CONFIGS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
-                   'configs')
+CONFIGS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs')
 PAIRS = {
-    'det': dict(
+    'det':
+    dict(
         config='faster-rcnn/{method}_faster-rcnn_r101-fpn_faster-rcnn_r50-'
         'fpn_2x_coco.py',
         student='mmdet::faster_rcnn/faster-rcnn_r50_fpn_2x_coco.py',
-        override=dict(backbone=dict(init_cfg=None)), size=(384, 640)),
-    'seg': dict(
+        override=dict(backbone=dict(init_cfg=None)),
+        size=(384, 640)),
+    'seg':
+    dict(
         config='pspnet/{method}_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_'
         'cityscapes-512x1024.py',
         student='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py',
         # the preprocessor pads training batches to its crop size: make that
         # the benchmark size, so that every variant sees the same pixels
-        override=dict(pretrained=None, backbone=dict(norm_cfg=BN),
-                      decode_head=dict(norm_cfg=BN),
-                      auxiliary_head=dict(norm_cfg=BN),
-                      data_preprocessor=dict(size=(256, 512))),
+        override=dict(
+            pretrained=None,
+            backbone=dict(norm_cfg=BN),
+            decode_head=dict(norm_cfg=BN),
+            auxiliary_head=dict(norm_cfg=BN),
+            data_preprocessor=dict(size=(256, 512))),
         size=(256, 512)),
 }
 
@@ -96,9 +100,12 @@ def batch_for(kind: str, size, num_images: int = 2) -> Dict:
         for i, img in enumerate(batch['inputs']):
             batch['inputs'][i] = torch.nn.functional.interpolate(
                 img[None].float(), size=size).to(torch.uint8)[0]
-            batch['data_samples'][i].set_metainfo(dict(
-                img_shape=size, ori_shape=size, pad_shape=size,
-                batch_input_shape=size))
+            batch['data_samples'][i].set_metainfo(
+                dict(
+                    img_shape=size,
+                    ori_shape=size,
+                    pad_shape=size,
+                    batch_input_shape=size))
         return batch
     from dist_mm.testing import seg_batch
     return seg_batch(num_images, size=size)
@@ -110,10 +117,11 @@ def package_model(pair: Dict, method: str, **options) -> Dict:
     and the benchmark's overrides on student and teacher."""
     path = osp.join(CONFIGS, pair['config'].format(method=method))
     model = Config.fromfile(path).model.to_dict()
-    model.update(options, teacher_ckpt=None,  # random: see calibrate_bn
-                 architecture=dict(cfg_path=pair['student'],
-                                   override=pair['override']),
-                 teacher=dict(model['teacher'], override=pair['override']))
+    model.update(
+        options,
+        teacher_ckpt=None,  # random: see calibrate_bn
+        architecture=dict(cfg_path=pair['student'], override=pair['override']),
+        teacher=dict(model['teacher'], override=pair['override']))
     return model
 
 
@@ -126,16 +134,19 @@ def mmrazor_model(model: Dict) -> Dict:
     for name, loss in distiller['distill_losses'].items():
         assert loss['type'] == 'DISTLogitLoss', (name, loss)
         distiller['distill_losses'][name] = dict(
-            type='DISTLoss', tau=loss.get('tau', 1.0),
+            type='DISTLoss',
+            tau=loss.get('tau', 1.0),
             loss_weight=loss.get('loss_weight', 1.0))
         # MMRazor's DISTLoss names its arguments logits_S / logits_T
         mapping = distiller['loss_forward_mappings'][name]
         distiller['loss_forward_mappings'][name] = dict(
             logits_S=mapping['preds_S'], logits_T=mapping['preds_T'])
     # MMRazor builds cfg_path models itself, without overrides
-    return dict(type='SingleTeacherDistill', distiller=distiller,
-                architecture=build_model(model['architecture']),
-                teacher=build_model(model['teacher']))
+    return dict(
+        type='SingleTeacherDistill',
+        distiller=distiller,
+        architecture=build_model(model['architecture']),
+        teacher=build_model(model['teacher']))
 
 
 def calibrate_bn(model: torch.nn.Module, batch: Dict) -> None:
@@ -146,8 +157,10 @@ def calibrate_bn(model: torch.nn.Module, batch: Dict) -> None:
     CPU arithmetic is several times slower: timings would measure float
     underflow, not the algorithm. A trained teacher does not do that.
     """
-    norms = [m for m in model.modules()
-             if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    norms = [
+        m for m in model.modules()
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+    ]
     was_training = model.training
     for m in norms:
         m.reset_running_stats()
@@ -183,6 +196,7 @@ def teacher_only(model, batch) -> Callable[[], None]:
                 model.predict(data['inputs'], data['data_samples'])
             else:
                 run(data['inputs'], {})
+
     return step
 
 
@@ -195,6 +209,7 @@ def teacher_floor(model, batch) -> Callable[[], None]:
     def step():
         with torch.inference_mode():
             model.run_teacher(data['inputs'])
+
     return step
 
 
@@ -231,8 +246,8 @@ def frozen_graph_floor(model, batch) -> Callable[[], None]:
     teacher = copy.deepcopy(model.teacher).eval()
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter('ignore')  # TorchScript's deprecation
-        traced = torch.jit.trace(_Features(teacher), data['inputs'],
-                                 check_trace=False)
+        traced = torch.jit.trace(
+            _Features(teacher), data['inputs'], check_trace=False)
         teacher.extract_feat = torch.jit.optimize_for_inference(
             torch.jit.freeze(traced.eval()))
     run = build_teacher_pass(teacher, model.teacher_pass.sources)
@@ -240,16 +255,19 @@ def frozen_graph_floor(model, batch) -> Callable[[], None]:
     def step():
         with torch.inference_mode():
             run(data['inputs'], model.student_rois)
+
     return step
 
 
 # what d's teacher pass costs alone, built from the d model
-FLOORS = {'f': ("d's teacher pass alone (inference)", teacher_floor),
-          'fg': ('f, feature extractor as frozen TorchScript',
-                 frozen_graph_floor)}
+FLOORS = {
+    'f': ("d's teacher pass alone (inference)", teacher_floor),
+    'fg': ('f, feature extractor as frozen TorchScript', frozen_graph_floor)
+}
 
 
-def build_steps(kind: str, variants: List[str],
+def build_steps(kind: str,
+                variants: List[str],
                 device: str = 'cpu') -> Dict[str, Callable[[], None]]:
     """Build every model of the pair: one step function per variant."""
     pair = PAIRS[kind]
@@ -259,8 +277,10 @@ def build_steps(kind: str, variants: List[str],
     student = build_model(plain['architecture']).to(device)
     teacher = build_model(plain['teacher']).to(device)
     calibrate_bn(teacher, batch)
-    steps = {'a': train_step(student, batch),
-             'b': teacher_only(teacher, batch)}
+    steps = {
+        'a': train_step(student, batch),
+        'b': teacher_only(teacher, batch)
+    }
     for key in variants:
         _, method, options = VARIANTS[key]
         cfg = package_model(pair, method, **options)
@@ -269,40 +289,58 @@ def build_steps(kind: str, variants: List[str],
         calibrate_bn(model.teacher, batch)
         steps[key] = train_step(model, batch)
         if key == 'd':  # after d in each round: d's last student RoIs
-            steps.update({name: floor(model, batch)
-                          for name, (_, floor) in FLOORS.items()})
+            steps.update({
+                name: floor(model, batch)
+                for name, (_, floor) in FLOORS.items()
+            })
     return steps
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--reps', type=int, default=3)
-    parser.add_argument('--pairs', nargs='+', default=['det', 'seg'],
-                        choices=sorted(PAIRS))
-    parser.add_argument('--variants', nargs='+', default=list(VARIANTS),
-                        choices=list(VARIANTS),
-                        help='distillation variants to time besides a and b '
-                        '(with d, also f and fg: its teacher pass alone)')
-    parser.add_argument('--device', default='cpu',
-                        help="'cpu' or a CUDA device such as 'cuda'")
-    parser.add_argument('--size', nargs=2, type=int, metavar=('H', 'W'),
-                        help="image size (default: each pair's own)")
-    parser.add_argument('--batch', type=int, default=2,
-                        help='images per training batch (default 2)')
-    parser.add_argument('--peaks-only', action='store_true',
-                        help='internal: print the peaks of one pair as JSON')
+    parser.add_argument(
+        '--pairs', nargs='+', default=['det', 'seg'], choices=sorted(PAIRS))
+    parser.add_argument(
+        '--variants',
+        nargs='+',
+        default=list(VARIANTS),
+        choices=list(VARIANTS),
+        help='distillation variants to time besides a and b '
+        '(with d, also f and fg: its teacher pass alone)')
+    parser.add_argument(
+        '--device',
+        default='cpu',
+        help="'cpu' or a CUDA device such as 'cuda'")
+    parser.add_argument(
+        '--size',
+        nargs=2,
+        type=int,
+        metavar=('H', 'W'),
+        help="image size (default: each pair's own)")
+    parser.add_argument(
+        '--batch',
+        type=int,
+        default=2,
+        help='images per training batch (default 2)')
+    parser.add_argument(
+        '--peaks-only',
+        action='store_true',
+        help='internal: print the peaks of one pair as JSON')
     args = parser.parse_args()
     if args.device.startswith('cuda') and not torch.cuda.is_available():
         parser.error(f'--device {args.device}: torch '
                      f'{torch.__version__} sees no CUDA device here.')
-    shape = ['--batch', str(args.batch)] + (
-        ['--size', *map(str, args.size)] if args.size else [])
+    shape = ['--batch', str(args.batch)
+             ] + (['--size', *map(str, args.size)] if args.size else [])
     if len(args.pairs) > 1:  # one process per pair: a fresh allocator
         for kind in args.pairs:
-            subprocess.run([sys.executable, __file__, '--reps',
-                            str(args.reps), '--pairs', kind, '--device',
-                            args.device, '--variants', *args.variants,
-                            *shape], check=True)
+            subprocess.run([
+                sys.executable, __file__, '--reps',
+                str(args.reps), '--pairs', kind, '--device', args.device,
+                '--variants', *args.variants, *shape
+            ],
+                           check=True)
         return
     for pair in PAIRS.values():
         pair['batch'] = args.batch
@@ -313,34 +351,41 @@ def main() -> None:
     DefaultScope.get_instance('benchmark_distill', scope_name='mmrazor')
     kind = args.pairs[0]
     if args.peaks_only:
-        peaks = measure_peaks(build_steps(kind, args.variants, args.device),
-                              args.device)
+        peaks = measure_peaks(
+            build_steps(kind, args.variants, args.device), args.device)
         print(json.dumps(peaks))
         return
     where = torch.cuda.get_device_name(args.device) \
         if args.device.startswith('cuda') else \
         f'CPU, {torch.get_num_threads()} threads'
-    print(f'torch {torch.__version__}, {where}, batch of {args.batch}, '
-          f'medians of {args.reps} rounds', flush=True)
+    print(
+        f'torch {torch.__version__}, {where}, batch of {args.batch}, '
+        f'medians of {args.reps} rounds',
+        flush=True)
     pair = PAIRS[kind]
-    print(f'\n{kind}: configs/{pair["config"]} at {pair["size"]}',
-          flush=True)
-    times = time_interleaved(build_steps(kind, args.variants, args.device),
-                             args.reps, args.device)
-    peaks = subprocess.run(
-        [sys.executable, __file__, '--peaks-only', '--pairs', kind,
-         '--device', args.device, '--variants', *args.variants, *shape],
-        check=True, stdout=subprocess.PIPE, text=True,
-        env=exact_rss_env()).stdout.strip().splitlines()[-1]
+    print(f'\n{kind}: configs/{pair["config"]} at {pair["size"]}', flush=True)
+    times = time_interleaved(
+        build_steps(kind, args.variants, args.device), args.reps, args.device)
+    peaks = subprocess.run([
+        sys.executable, __file__, '--peaks-only', '--pairs', kind, '--device',
+        args.device, '--variants', *args.variants, *shape
+    ],
+                           check=True,
+                           stdout=subprocess.PIPE,
+                           text=True,
+                           env=exact_rss_env()).stdout.strip().splitlines()[-1]
     peaks = json.loads(peaks)
-    report({key: dict(time=times[key], peak=peaks[key]) for key in times},
-           args.variants)
+    report({key: dict(time=times[key], peak=peaks[key])
+            for key in times}, args.variants)
 
 
 def report(t: Dict[str, Dict], variants: List[str]) -> None:
     """Print times, peaks and the ratios to the limit, to c and the floor."""
-    names = dict(a='student alone', b='teacher forward (inference)',
-                 **{key: VARIANTS[key][0] for key in variants})
+    names = dict(
+        a='student alone',
+        b='teacher forward (inference)',
+        **{key: VARIANTS[key][0]
+           for key in variants})
     names.update({key: FLOORS[key][0] for key in FLOORS if key in t})
     for key, name in names.items():
         print(f'  {key:<3}{name:<42}{t[key]["time"]:>8.3f} s'

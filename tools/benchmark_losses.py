@@ -36,8 +36,8 @@ CASES: List[Tuple[str, str, Tuple[int, ...]]] = [
     ('PSPNet logits full-res', 'logit', (2, 19, 512, 1024)),
 ] + [(f'RetinaNet P{i + 3} logits', 'sigmoid', (2, 720, h, w))
      for i, (h, w) in enumerate(RETINA)] + [
-    ('FPN P2 features', 'feature', (2, 256, 200, 336)),
-]
+         ('FPN P2 features', 'feature', (2, 256, 200, 336)),
+     ]
 QUICK = {'PSPNet logits', 'RetinaNet P5 logits'}
 
 
@@ -68,6 +68,7 @@ def plain_pearson(a: torch.Tensor, b: torch.Tensor, dims) -> torch.Tensor:
 
 
 def plain_logit(activation: str) -> Callable:
+
     def loss(s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         act = (lambda x: x.softmax(1)) if activation == 'softmax' \
             else torch.sigmoid
@@ -88,14 +89,16 @@ def naive_feature(s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     channel = 1 - pearson_correlation(
         s.permute(0, 2, 3, 1).reshape(-1, d),
         t.permute(0, 2, 3, 1).reshape(-1, d)).mean()
-    spatial = 1 - pearson_correlation(s.sum(1).reshape(b, -1),
-                                      t.sum(1).reshape(b, -1)).mean()
+    spatial = 1 - pearson_correlation(
+        s.sum(1).reshape(b, -1),
+        t.sum(1).reshape(b, -1)).mean()
     return channel + spatial
 
 
 def forward_backward(fn: Callable, s: torch.Tensor,
                      t: torch.Tensor) -> Callable[[], torch.Tensor]:
     """One timed step: loss forward + backward, returning the value."""
+
     def step() -> torch.Tensor:
         s.grad = None
         loss = fn(s, t)
@@ -108,8 +111,10 @@ def forward_backward(fn: Callable, s: torch.Tensor,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--reps', type=int, default=3)
-    parser.add_argument('--quick', action='store_true',
-                        help='only the small shapes (a smoke run)')
+    parser.add_argument(
+        '--quick',
+        action='store_true',
+        help='only the small shapes (a smoke run)')
     parser.add_argument('--threads', type=int, default=None)
     args = parser.parse_args()
     if args.threads:
@@ -145,11 +150,13 @@ def main() -> None:
             return f'{a["peak"] / other["peak"]:>9.2f}x' \
                 if other['peak'] >= 16 else f'{"n/a":>10}'
 
-        print(f'{name:<26}{str(list(shape)):<22}{a["time"]:>10.3f}'
-              f'{b["time"]:>9.3f}{b["time"] / a["time"]:>7.2f}x'
-              f'{c["time"]:>9.3f}{c["time"] / a["time"]:>7.2f}x'
-              f'{a["peak"]:>12.0f}{b["peak"]:>10.0f}{ratio(b)}'
-              f'{c["peak"]:>10.0f}{ratio(c)}{diff:>11.1e}', flush=True)
+        print(
+            f'{name:<26}{str(list(shape)):<22}{a["time"]:>10.3f}'
+            f'{b["time"]:>9.3f}{b["time"] / a["time"]:>7.2f}x'
+            f'{c["time"]:>9.3f}{c["time"] / a["time"]:>7.2f}x'
+            f'{a["peak"]:>12.0f}{b["peak"]:>10.0f}{ratio(b)}'
+            f'{c["peak"]:>10.0f}{ratio(c)}{diff:>11.1e}',
+            flush=True)
         del s, t
 
 

@@ -13,7 +13,6 @@ import sys
 from collections import OrderedDict
 from typing import Dict
 
-
 # Run in a child process: a mis-built ``_ext`` can crash the interpreter.
 # mmcv 2.1.0 built against CUDA 13 (nvcc 13.0, torch 2.11+cu130) runs its
 # kernels but segfaults in ``get_compiling_cuda_version()``; the report must
@@ -37,7 +36,8 @@ print('built with CUDA ' + get_compiling_cuda_version(), flush=True)
 
 def mmcv_ops() -> str:
     """Where mmcv's compiled ops run, or why they do not load."""
-    proc = subprocess.run([sys.executable, '-c', PROBE], text=True,
+    proc = subprocess.run([sys.executable, '-c', PROBE],
+                          text=True,
                           capture_output=True)
     lines = proc.stdout.splitlines()
     if not lines:  # mmcv-lite or a broken build
@@ -55,8 +55,8 @@ def collect_env() -> Dict[str, str]:
     env = OrderedDict(mmengine_env())
     # dist_mm first: it applies its torch 2.x fixes before mmrazor loads
     for name, module in (('dist_mm', 'dist_mm'), ('MMCV', 'mmcv'),
-                         ('MMDetection', 'mmdet'),
-                         ('MMSegmentation', 'mmseg'), ('MMRazor', 'mmrazor')):
+                         ('MMDetection', 'mmdet'), ('MMSegmentation', 'mmseg'),
+                         ('MMRazor', 'mmrazor')):
         try:
             env[name] = importlib.import_module(module).__version__
         except ImportError as err:

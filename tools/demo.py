@@ -63,24 +63,29 @@ class Pair(NamedTuple):
 
     def configs(self) -> Dict[str, str]:
         """Demo config of each run, by run name."""
-        return dict(teacher=f'{self.config}-r50_teacher_demo.py',
-                    baseline=f'{self.config}-r18_student_demo.py',
-                    dist=f'dist_{self.config}_demo.py',
-                    distplus=f'distplus_{self.config}_demo.py')
+        return dict(
+            teacher=f'{self.config}-r50_teacher_demo.py',
+            baseline=f'{self.config}-r18_student_demo.py',
+            dist=f'dist_{self.config}_demo.py',
+            distplus=f'distplus_{self.config}_demo.py')
 
 
 PAIRS = {
-    'pspnet': Pair('seg', 'pspnet', 'PSPNet', 'mIoU',
-                   f'{WORK}/teacher.pth'),
-    'retinanet': Pair('det', 'retinanet', 'RetinaNet', 'coco/bbox_mAP',
-                      f'{WORK}/retinanet_teacher.pth'),
-    'faster-rcnn': Pair('det', 'faster-rcnn', 'Faster R-CNN',
-                        'coco/bbox_mAP', f'{WORK}/faster_rcnn_teacher.pth',
-                        'R-18 (w8)'),
+    'pspnet':
+    Pair('seg', 'pspnet', 'PSPNet', 'mIoU', f'{WORK}/teacher.pth'),
+    'retinanet':
+    Pair('det', 'retinanet', 'RetinaNet', 'coco/bbox_mAP',
+         f'{WORK}/retinanet_teacher.pth'),
+    'faster-rcnn':
+    Pair('det', 'faster-rcnn', 'Faster R-CNN', 'coco/bbox_mAP',
+         f'{WORK}/faster_rcnn_teacher.pth', 'R-18 (w8)'),
 }
 SEG_DATA, DET_DATA = 'data/synthetic_cityscapes', 'data/synthetic_coco'
-WHAT = dict(teacher='R-50 (w16) teacher', baseline='{student} student',
-            dist='student + DIST', distplus='student + DIST+')
+WHAT = dict(
+    teacher='R-50 (w16) teacher',
+    baseline='{student} student',
+    dist='student + DIST',
+    distplus='student + DIST+')
 # the paper's Table 12 rows: which DIST+ terms stay on
 ABLATION = {
     'dist': ('DIST', ()),
@@ -98,9 +103,12 @@ def run(cmd: List[str], log: str) -> None:
     with open(log, 'w') as f:
         # unbuffered: python block-buffers a piped stdout, which held the
         # progress lines back until the run ended
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True,
-                                env=dict(os.environ, PYTHONUNBUFFERED='1'))
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=dict(os.environ, PYTHONUNBUFFERED='1'))
         for line in proc.stdout:
             f.write(line)
             if PROGRESS.search(line):
@@ -113,8 +121,7 @@ def run(cmd: List[str], log: str) -> None:
 def logged_scalars(work_dir: str) -> List[Dict]:
     """The records of mmengine's ``vis_data/scalars.json``."""
     records = []
-    for path in glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                   'scalars.json')):
+    for path in glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')):
         with open(path) as f:
             records += [json.loads(line) for line in f]
     return records
@@ -129,9 +136,10 @@ def ablation_options(config: str, keep: tuple) -> List[str]:
     for name, loss in losses.items():
         prefix = f'model.distiller.distill_losses.{name}'
         if loss.type == 'DISTFeatureLoss':
-            options += [f'{prefix}.{term}_weight=0'
-                        for term in ('channel', 'spatial')
-                        if term not in keep]
+            options += [
+                f'{prefix}.{term}_weight=0' for term in ('channel', 'spatial')
+                if term not in keep
+            ]
         elif loss.type == 'TeacherAcclimationLoss' and \
                 'acclimation' not in keep:
             # no gradient, and the teacher has no weight decay: it stays
@@ -139,8 +147,13 @@ def ablation_options(config: str, keep: tuple) -> List[str]:
     return options
 
 
-def train_and_test(pair: Pair, name: str, config: str, work_dir: str,
-                   iters: int, seed: int, options: List[str] = ()) -> Dict:
+def train_and_test(pair: Pair,
+                   name: str,
+                   config: str,
+                   work_dir: str,
+                   iters: int,
+                   seed: int,
+                   options: List[str] = ()) -> Dict:
     """Train ``config`` into ``work_dir``, test its last checkpoint."""
     from mmengine.config import Config
     shutil.rmtree(work_dir, ignore_errors=True)
@@ -153,41 +166,53 @@ def train_and_test(pair: Pair, name: str, config: str, work_dir: str,
         total = iters * (2 if name == 'teacher' else 1)
         # the last scheduler is the one that spans the run
         last = len(cfg.param_scheduler) - 1
-        schedule = [f'train_cfg.max_iters={total}',
-                    f'param_scheduler.{last}.end={total}',
-                    f'default_hooks.checkpoint.interval={total}']
+        schedule = [
+            f'train_cfg.max_iters={total}',
+            f'param_scheduler.{last}.end={total}',
+            f'default_hooks.checkpoint.interval={total}'
+        ]
     # five points of the validation curve
     schedule.append(f'train_cfg.val_interval={max(total // 5, 1)}')
     tools = osp.join(ROOT, 'tools')
     start = time.time()
-    run([sys.executable, osp.join(tools, 'train.py'), path, '--work-dir',
-         work_dir, '--cfg-options', f'randomness.seed={seed}', *schedule,
-         *options], osp.join(work_dir, 'train.out'))
+    run([
+        sys.executable,
+        osp.join(tools, 'train.py'), path, '--work-dir', work_dir,
+        '--cfg-options', f'randomness.seed={seed}', *schedule, *options
+    ], osp.join(work_dir, 'train.out'))
     wall = time.time() - start
     with open(osp.join(work_dir, 'last_checkpoint')) as f:
         ckpt = f.read().strip()
     metrics_file = osp.join(work_dir, 'metrics.json')
-    run([sys.executable, osp.join(tools, 'test.py'), path, ckpt,
-         '--work-dir', work_dir, '--dump-metrics', metrics_file],
-        osp.join(work_dir, 'test.out'))
+    run([
+        sys.executable,
+        osp.join(tools, 'test.py'), path, ckpt, '--work-dir', work_dir,
+        '--dump-metrics', metrics_file
+    ], osp.join(work_dir, 'test.out'))
     with open(metrics_file) as f:
         metrics = json.load(f)
     records = logged_scalars(work_dir)
     times = [r['time'] for r in records if 'loss' in r and 'time' in r]
     curve = [(r['step'], _percent(pair, r[pair.metric])) for r in records
              if pair.metric in r]
-    teacher = [r[f'teacher.{pair.metric}'] for r in records
-               if f'teacher.{pair.metric}' in r]
+    teacher = [
+        r[f'teacher.{pair.metric}'] for r in records
+        if f'teacher.{pair.metric}' in r
+    ]
     if pair.metric not in metrics:
         # mmdet's CocoMetric returns nothing when nothing was detected
-        print(f'    no {pair.metric} in {metrics_file} (nothing detected): '
-              '0', flush=True)
-    return dict(metric=_percent(pair, metrics.get(pair.metric, 0.0)),
-                metrics=metrics, curve=curve,
-                teacher_at_end=_percent(pair, teacher[-1]) if teacher
-                else None,
-                sec_per_iter=statistics.median(times) if times else None,
-                wall=wall, checkpoint=ckpt)
+        print(
+            f'    no {pair.metric} in {metrics_file} (nothing detected): '
+            '0',
+            flush=True)
+    return dict(
+        metric=_percent(pair, metrics.get(pair.metric, 0.0)),
+        metrics=metrics,
+        curve=curve,
+        teacher_at_end=_percent(pair, teacher[-1]) if teacher else None,
+        sec_per_iter=statistics.median(times) if times else None,
+        wall=wall,
+        checkpoint=ckpt)
 
 
 def _percent(pair: Pair, value: float) -> float:
@@ -222,8 +247,10 @@ def summary(pair: Pair, data: str, results: Dict) -> str:
             headroom = teacher - statistics.mean(base)
             gap = f'{100 * delta / headroom:.0f} %' if headroom > 0 \
                 else 'n/a'  # the teacher is not better
-        ends = [r['teacher_at_end'] for r in runs
-                if r['teacher_at_end'] is not None]
+        ends = [
+            r['teacher_at_end'] for r in runs
+            if r['teacher_at_end'] is not None
+        ]
         if ends:
             end = mean_std(ends)
         spi = statistics.median(r['sec_per_iter'] for r in runs)
@@ -242,16 +269,17 @@ def plot(everything: Dict, path: str) -> None:
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     rows = list(everything.items())
-    fig, axes = plt.subplots(len(rows), 2, figsize=(11, 3.2 * len(rows)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(rows), 2, figsize=(11, 3.2 * len(rows)), squeeze=False)
     for (key, results), (bars, curves) in zip(rows, axes):
         pair = PAIRS[key.split('/')[0]]
         names = list(results)
         values = [[r['metric'] for r in results[n]] for n in names]
-        bars.bar(range(len(names)), [statistics.mean(v) for v in values],
-                 yerr=[statistics.stdev(v) if len(v) > 1 else 0
-                       for v in values], capsize=4,
-                 color=['#777777', '#bbbbbb'] + ['#4c72b0'] * len(names))
+        bars.bar(
+            range(len(names)), [statistics.mean(v) for v in values],
+            yerr=[statistics.stdev(v) if len(v) > 1 else 0 for v in values],
+            capsize=4,
+            color=['#777777', '#bbbbbb'] + ['#4c72b0'] * len(names))
         bars.set_xticks(range(len(names)), names, rotation=20, fontsize=8)
         low = min(min(v) for v in values)
         bars.set_ylim(max(0, low - 10), None)
@@ -260,8 +288,12 @@ def plot(everything: Dict, path: str) -> None:
             for i, run_ in enumerate(results[name]):
                 if run_['curve']:
                     steps, ys = zip(*run_['curve'])
-                    curves.plot(steps, ys, color=f'C{names.index(name)}',
-                                label=name if i == 0 else None, alpha=0.8)
+                    curves.plot(
+                        steps,
+                        ys,
+                        color=f'C{names.index(name)}',
+                        label=name if i == 0 else None,
+                        alpha=0.8)
         curves.set_xlabel('iteration', fontsize=8)
         curves.set_title(f'{key}: validation {pair.metric}', fontsize=9)
         curves.legend(fontsize=7)
@@ -272,18 +304,20 @@ def plot(everything: Dict, path: str) -> None:
 def make_data(pair: Pair, scene: str, args: argparse.Namespace) -> None:
     """Write the pair's dataset; the detection demo configs name the image
     and object sizes."""
-    from mmengine.config import Config
-
     from dist_mm.datasets import make_cityscapes, make_coco
+    from mmengine.config import Config
     root = SEG_DATA if pair.task == 'seg' else DET_DATA
     shutil.rmtree(root, ignore_errors=True)
     if pair.task == 'seg':
         make_cityscapes(root, args.num_train, args.num_val, scene=scene)
     else:
         cfg = Config.fromfile(osp.join(CONFIGS, pair.configs()['teacher']))
-        make_coco(root, args.num_train, args.num_val,
-                  size=cfg.demo_image_size,
-                  object_size=cfg.demo_object_size)
+        make_coco(
+            root,
+            args.num_train,
+            args.num_val,
+            size=cfg.demo_image_size,
+            object_size=cfg.demo_object_size)
 
 
 def run_experiment(key: str, scene: str, args: argparse.Namespace) -> Dict:
@@ -292,13 +326,15 @@ def run_experiment(key: str, scene: str, args: argparse.Namespace) -> Dict:
     print(f'== {key}, data `{scene}`', flush=True)
     work = osp.join(WORK, key, scene)
     configs = pair.configs()
-    results = {'teacher': [train_and_test(
-        pair, 'teacher', configs['teacher'], osp.join(work, 'teacher'),
-        args.iters, 0)]}
-    shutil.copy(results['teacher'][0]['checkpoint'],
-                pair.teacher_ckpt)
-    runs = [(name, configs[name], []) for name in ('baseline', 'dist',
-                                                   'distplus')]
+    results = {
+        'teacher': [
+            train_and_test(pair, 'teacher', configs['teacher'],
+                           osp.join(work, 'teacher'), args.iters, 0)
+        ]
+    }
+    shutil.copy(results['teacher'][0]['checkpoint'], pair.teacher_ckpt)
+    runs = [(name, configs[name], [])
+            for name in ('baseline', 'dist', 'distplus')]
     if args.ablation:
         runs += [(name, configs['distplus'],
                   ablation_options(configs['distplus'], keep))
@@ -307,9 +343,10 @@ def run_experiment(key: str, scene: str, args: argparse.Namespace) -> Dict:
     for seed in range(args.seeds):
         for name, config, options in runs:
             print(f'== {key}, {scene}: {name}, seed {seed}', flush=True)
-            results.setdefault(name, []).append(train_and_test(
-                pair, name, config, osp.join(work, f'{name}_seed{seed}'),
-                args.iters, seed, options))
+            results.setdefault(name, []).append(
+                train_and_test(pair, name, config,
+                               osp.join(work, f'{name}_seed{seed}'),
+                               args.iters, seed, options))
     return results
 
 
@@ -319,32 +356,46 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     # seg by default: the detection pairs run, but their schedule is not
     # tuned yet to fit the main command's 30 minutes (README, Demo)
-    parser.add_argument('--task', choices=['seg', 'det', 'all'],
-                        default='seg')
-    parser.add_argument('--pairs', nargs='+', choices=list(PAIRS),
-                        help='run only these pairs (overrides --task)')
-    parser.add_argument('--scenes', nargs='+', default=['streets'],
-                        choices=sorted(SCENES),
-                        help='segmentation datasets')
-    parser.add_argument('--seeds', type=int, default=1,
-                        help='student runs per model (seeds 0..N-1)')
-    parser.add_argument('--ablation', action='store_true',
-                        help="also the paper's Table 12 rows")
-    parser.add_argument('--iters', type=int, default=0,
-                        help='student iterations (teacher: twice as many); '
-                        '0 keeps the configs\' schedule')
+    parser.add_argument('--task', choices=['seg', 'det', 'all'], default='seg')
+    parser.add_argument(
+        '--pairs',
+        nargs='+',
+        choices=list(PAIRS),
+        help='run only these pairs (overrides --task)')
+    parser.add_argument(
+        '--scenes',
+        nargs='+',
+        default=['streets'],
+        choices=sorted(SCENES),
+        help='segmentation datasets')
+    parser.add_argument(
+        '--seeds',
+        type=int,
+        default=1,
+        help='student runs per model (seeds 0..N-1)')
+    parser.add_argument(
+        '--ablation',
+        action='store_true',
+        help="also the paper's Table 12 rows")
+    parser.add_argument(
+        '--iters',
+        type=int,
+        default=0,
+        help='student iterations (teacher: twice as many); '
+        '0 keeps the configs\' schedule')
     parser.add_argument('--num-train', type=int, default=256)
     parser.add_argument('--num-val', type=int, default=64)
-    parser.add_argument('--cwd', default=ROOT,
-                        help='where data/ and work_dirs/ are written')
+    parser.add_argument(
+        '--cwd', default=ROOT, help='where data/ and work_dirs/ are written')
     args = parser.parse_args(argv)
     os.chdir(args.cwd)
     os.makedirs(WORK, exist_ok=True)
-    experiments = [(key, scene) for key, pair in PAIRS.items()
-                   if (key in args.pairs if args.pairs else
-                       args.task in ('all', pair.task))
-                   for scene in (args.scenes if pair.task == 'seg'
-                                 else ['coco'])]
+    experiments = [
+        (key, scene) for key, pair in PAIRS.items()
+        if (key in args.pairs if args.pairs else args.task in ('all',
+                                                               pair.task))
+        for scene in (args.scenes if pair.task == 'seg' else ['coco'])
+    ]
     everything, tables, on_disk = {}, [], None
     for key, scene in experiments:
         data = (PAIRS[key].task, scene)

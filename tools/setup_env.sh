@@ -76,7 +76,8 @@ pip install -q addict packaging Pillow pyyaml yapf "opencv-python-headless<4.11"
 
 log "installing mmdet, mmsegmentation, mmrazor, openmim and dist_mm"
 pip install -q "mmdet==3.3.0" "mmsegmentation==1.2.2" "mmrazor==1.0.0" \
-  joblib ftfy regex pycocotools scipy pytest tensorboard flake8
+  joblib ftfy regex pycocotools scipy pytest tensorboard \
+  flake8==7.5.0 isort==9.0.2 yapf==0.43.0
 # openmim's dependency opendatalab pins setuptools 60 (too old for torch 2.x)
 # and is only used by `mim download --dataset`: install mim without it.
 pip install -q --no-deps "openmim==0.3.9"

@@ -12,36 +12,41 @@ import copy
 import time
 
 import torch
-from mmengine.optim import OptimWrapper
 
 import dist_mm
 from dist_mm.testing import det_batch, tiny_faster_rcnn
+from mmengine.optim import OptimWrapper
 from mmrazor.registry import MODELS
 
 
 def smoke_model() -> torch.nn.Module:
     levels = range(4)
-    recorders = {f'fpn{i}': dict(type='ModuleOutputs',
-                                 source=f'neck.fpn_convs.{i}.conv')
-                 for i in levels}
-    recorders['cls'] = dict(type='ModuleOutputs',
-                            source='roi_head.bbox_head.fc_cls')
+    recorders = {
+        f'fpn{i}':
+        dict(type='ModuleOutputs', source=f'neck.fpn_convs.{i}.conv')
+        for i in levels
+    }
+    recorders['cls'] = dict(
+        type='ModuleOutputs', source='roi_head.bbox_head.fc_cls')
     losses = {f'loss_fpn{i}': dict(type='DISTFeatureLoss') for i in levels}
     losses['loss_cls'] = dict(type='DISTLogitLoss')
-    return MODELS.build(dict(
-        type='DISTPlusDistill',
-        architecture=tiny_faster_rcnn(width=8),
-        teacher=tiny_faster_rcnn(width=16),
-        distiller=dict(
-            type='ConfigurableDistiller',
-            student_recorders=recorders,
-            teacher_recorders=copy.deepcopy(recorders),
-            distill_losses=losses,
-            loss_forward_mappings={
-                name: dict(
-                    preds_S=dict(from_student=True, recorder=name[5:]),
-                    preds_T=dict(from_student=False, recorder=name[5:]))
-                for name in losses})))
+    return MODELS.build(
+        dict(
+            type='DISTPlusDistill',
+            architecture=tiny_faster_rcnn(width=8),
+            teacher=tiny_faster_rcnn(width=16),
+            distiller=dict(
+                type='ConfigurableDistiller',
+                student_recorders=recorders,
+                teacher_recorders=copy.deepcopy(recorders),
+                distill_losses=losses,
+                loss_forward_mappings={
+                    name:
+                    dict(
+                        preds_S=dict(from_student=True, recorder=name[5:]),
+                        preds_T=dict(from_student=False, recorder=name[5:]))
+                    for name in losses
+                })))
 
 
 def main() -> None:
@@ -51,8 +56,10 @@ def main() -> None:
     torch.manual_seed(0)
     print(f'dist_mm {dist_mm.__version__}, torch {torch.__version__}')
     model = smoke_model()
-    print(f'{type(model).__name__}, teacher pass '
-          f'{type(model.teacher_pass).__name__}', flush=True)
+    print(
+        f'{type(model).__name__}, teacher pass '
+        f'{type(model.teacher_pass).__name__}',
+        flush=True)
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     optim = OptimWrapper(torch.optim.SGD(params, lr=0.01, momentum=0.9))
@@ -60,13 +67,16 @@ def main() -> None:
     for it in range(1, args.iters + 1):
         start = time.perf_counter()
         log_vars = model.train_step(batch, optim)
-        values = {k: float(torch.as_tensor(v).detach())
-                  for k, v in log_vars.items()}
-        distill = sum(v for k, v in values.items()
-                      if k.startswith('distill.'))
-        print(f'iter {it}/{args.iters}: loss {values["loss"]:.4f} '
-              f'distill {distill:.4f} '
-              f'({time.perf_counter() - start:.2f} s)', flush=True)
+        values = {
+            k: float(torch.as_tensor(v).detach())
+            for k, v in log_vars.items()
+        }
+        distill = sum(v for k, v in values.items() if k.startswith('distill.'))
+        print(
+            f'iter {it}/{args.iters}: loss {values["loss"]:.4f} '
+            f'distill {distill:.4f} '
+            f'({time.perf_counter() - start:.2f} s)',
+            flush=True)
         if not torch.isfinite(torch.tensor(values['loss'])):
             raise SystemExit('non-finite loss')
     print('smoke run OK')

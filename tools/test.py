@@ -19,16 +19,22 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save logs')
-    parser.add_argument('--amp', action='store_true',
-                        help='enable automatic mixed precision inference')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--amp',
+        action='store_true',
+        help='enable automatic mixed precision inference')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override settings in the config, e.g. key=value')
-    parser.add_argument('--launcher',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--dump-metrics',
-                        help='also write the metrics to this JSON file')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument(
+        '--dump-metrics', help='also write the metrics to this JSON file')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))

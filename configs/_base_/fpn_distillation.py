@@ -10,35 +10,53 @@ fpn_recorders = dict(fpn=dict(type='ModuleOutputs', source='neck'))
 # authors' +mimic configs (hunto/MasKD). The channel relation then compares
 # a learnt mix of the student's channels with each teacher channel.
 fpn_connectors = {
-    f's_fpn{i}': dict(type='ConvModuleConnector', in_channel=fpn_channels,
-                      out_channel=fpn_channels, kernel_size=1, norm_cfg=None,
-                      act_cfg=None)
+    f's_fpn{i}':
+    dict(
+        type='ConvModuleConnector',
+        in_channel=fpn_channels,
+        out_channel=fpn_channels,
+        kernel_size=1,
+        norm_cfg=None,
+        act_cfg=None)
     for i in range(fpn_levels)
 }
 # DIST+ feature relations (L_cr, L_sr) of each level
 fpn_relation_losses = {
-    f'loss_fpn{i}': dict(type='DISTFeatureLoss', channel_weight=1.0,
-                         spatial_weight=1.0, loss_weight=1.0)
+    f'loss_fpn{i}':
+    dict(
+        type='DISTFeatureLoss',
+        channel_weight=1.0,
+        spatial_weight=1.0,
+        loss_weight=1.0)
     for i in range(fpn_levels)
 }
 fpn_relation_mappings = {
-    f'loss_fpn{i}': dict(
-        preds_S=dict(from_student=True, recorder='fpn', data_idx=i,
-                     connector=f's_fpn{i}'),
+    f'loss_fpn{i}':
+    dict(
+        preds_S=dict(
+            from_student=True,
+            recorder='fpn',
+            data_idx=i,
+            connector=f's_fpn{i}'),
         preds_T=dict(from_student=False, recorder='fpn', data_idx=i))
     for i in range(fpn_levels)
 }
 # +mimic: MSE between the teacher's FPN maps and the student's after the
 # 1x1 conv of the level
 fpn_mimic_losses = {
-    f'loss_fpn{i}': dict(type='L2Loss', normalize=False, div_element=True,
-                         loss_weight=1.0)  # = nn.MSELoss(), mean
+    f'loss_fpn{i}':
+    dict(type='L2Loss', normalize=False, div_element=True,
+         loss_weight=1.0)  # = nn.MSELoss(), mean
     for i in range(fpn_levels)
 }
 fpn_mimic_mappings = {
-    f'loss_fpn{i}': dict(
-        s_feature=dict(from_student=True, recorder='fpn', data_idx=i,
-                       connector=f's_fpn{i}'),
+    f'loss_fpn{i}':
+    dict(
+        s_feature=dict(
+            from_student=True,
+            recorder='fpn',
+            data_idx=i,
+            connector=f's_fpn{i}'),
         t_feature=dict(from_student=False, recorder='fpn', data_idx=i))
     for i in range(fpn_levels)
 }
@@ -48,6 +66,7 @@ fpn_mimic_distiller = dict(
     connectors=fpn_connectors,
     distill_losses=fpn_mimic_losses,
     loss_forward_mappings=fpn_mimic_mappings)
-fpn_relation_distiller = dict(fpn_mimic_distiller,
-                              distill_losses=fpn_relation_losses,
-                              loss_forward_mappings=fpn_relation_mappings)
+fpn_relation_distiller = dict(
+    fpn_mimic_distiller,
+    distill_losses=fpn_relation_losses,
+    loss_forward_mappings=fpn_relation_mappings)

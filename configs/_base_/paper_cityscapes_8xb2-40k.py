@@ -9,9 +9,13 @@ paper_iters = 40000
 paper_optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=5e-4))
 paper_param_scheduler = [
-    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=paper_iters,
-         by_epoch=False)
+    dict(
+        type='PolyLR',
+        eta_min=1e-4,
+        power=0.9,
+        begin=0,
+        end=paper_iters,
+        by_epoch=False)
 ]
 paper_train_cfg = dict(max_iters=paper_iters, val_interval=4000)
-paper_default_hooks = dict(
-    checkpoint=dict(by_epoch=False, interval=4000))
+paper_default_hooks = dict(checkpoint=dict(by_epoch=False, interval=4000))

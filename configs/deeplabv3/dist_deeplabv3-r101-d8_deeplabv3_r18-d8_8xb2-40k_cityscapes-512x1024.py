@@ -7,8 +7,9 @@ _base_ = [
     './dist_deeplabv3_r101-d8_deeplabv3_r18-d8_4xb2-80k_cityscapes-512x1024.py',  # noqa: E501
     '../_base_/paper_cityscapes_8xb2-40k.py',
 ]
-model = dict(teacher=dict(cfg_path=_base_.paper_teacher_cfg),
-             teacher_ckpt=_base_.paper_teacher_ckpt)
+model = dict(
+    teacher=dict(cfg_path=_base_.paper_teacher_cfg),
+    teacher_ckpt=_base_.paper_teacher_ckpt)
 optim_wrapper = _base_.paper_optim_wrapper
 param_scheduler = _base_.paper_param_scheduler
 train_cfg = _base_.paper_train_cfg

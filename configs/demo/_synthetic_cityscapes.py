@@ -11,15 +11,15 @@ demo_bn = dict(type='BN', requires_grad=True)  # SyncBN needs a process group
 demo_student = dict(
     pretrained=None,
     data_preprocessor=dict(size=demo_image_size),
-    backbone=dict(depth=18, stem_channels=16, base_channels=16,
-                  norm_cfg=demo_bn),
+    backbone=dict(
+        depth=18, stem_channels=16, base_channels=16, norm_cfg=demo_bn),
     decode_head=dict(in_channels=128, channels=32, norm_cfg=demo_bn),
     auxiliary_head=dict(in_channels=64, channels=16, norm_cfg=demo_bn))
 demo_teacher = dict(
     pretrained=None,
     data_preprocessor=dict(size=demo_image_size),
-    backbone=dict(depth=50, stem_channels=32, base_channels=16,
-                  norm_cfg=demo_bn),
+    backbone=dict(
+        depth=50, stem_channels=32, base_channels=16, norm_cfg=demo_bn),
     decode_head=dict(in_channels=512, channels=64, norm_cfg=demo_bn),
     auxiliary_head=dict(in_channels=256, channels=32, norm_cfg=demo_bn))
 
@@ -35,15 +35,24 @@ demo_test_pipeline = [
     dict(type='PackSegInputs'),
 ]
 demo_train_dataloader = dict(
-    batch_size=8, num_workers=0, persistent_workers=False,
+    batch_size=8,
+    num_workers=0,
+    persistent_workers=False,
     dataset=dict(data_root=demo_data_root, pipeline=demo_train_pipeline))
 demo_test_dataloader = dict(
-    batch_size=8, num_workers=0, persistent_workers=False,
+    batch_size=8,
+    num_workers=0,
+    persistent_workers=False,
     dataset=dict(data_root=demo_data_root, pipeline=demo_test_pipeline))
 demo_optim_wrapper = dict(optimizer=dict(lr=0.05))
 demo_param_scheduler = [
-    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=demo_iters,
-         by_epoch=False)
+    dict(
+        type='PolyLR',
+        eta_min=1e-4,
+        power=0.9,
+        begin=0,
+        end=demo_iters,
+        by_epoch=False)
 ]
 demo_train_cfg = dict(max_iters=demo_iters, val_interval=demo_iters)
 demo_default_hooks = dict(
@@ -51,5 +60,7 @@ demo_default_hooks = dict(
     checkpoint=dict(interval=demo_iters, by_epoch=False))
 # scalars (losses, rel.* relation terms, teacher.* metrics) also go to
 # TensorBoard: tensorboard --logdir work_dirs/demo
-demo_vis_backends = [dict(type='LocalVisBackend'),
-                     dict(type='TensorboardVisBackend')]
+demo_vis_backends = [
+    dict(type='LocalVisBackend'),
+    dict(type='TensorboardVisBackend')
+]

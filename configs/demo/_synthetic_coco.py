@@ -15,37 +15,50 @@ demo_resnet = dict(norm_eval=False, frozen_stages=-1, init_cfg=None)
 demo_fpn = dict(out_channels=32)
 # the DIST+ configs' student-side 1x1 conv of each FPN level, at that width
 demo_fpn_connectors = {
-    f's_fpn{i}': dict(in_channel=32, out_channel=32) for i in range(5)
+    f's_fpn{i}': dict(in_channel=32, out_channel=32)
+    for i in range(5)
 }
 demo_student_backbone = dict(depth=18, base_channels=16, **demo_resnet)
 demo_student_neck = dict(in_channels=[16, 32, 64, 128], **demo_fpn)
 # Faster R-CNN at width 16 came within 4 mAP of its teacher (63.9 vs 68.0),
 # too close for a gain to mean much: its student is R-18 at width 8 (59.7)
-demo_faster_rcnn_student_backbone = dict(demo_student_backbone,
-                                         base_channels=8)
-demo_faster_rcnn_student_neck = dict(demo_student_neck,
-                                     in_channels=[8, 16, 32, 64])
+demo_faster_rcnn_student_backbone = dict(
+    demo_student_backbone, base_channels=8)
+demo_faster_rcnn_student_neck = dict(
+    demo_student_neck, in_channels=[8, 16, 32, 64])
 # the teachers' configs use ResNeXt-101 / ResNet-101: a ResNet-50 at width
 # 16 stands in for them
 demo_teacher_backbone = dict(
-    _delete_=True, type='ResNet', depth=50, base_channels=16, num_stages=4,
-    out_indices=(0, 1, 2, 3), norm_cfg=dict(type='BN', requires_grad=True),
-    style='pytorch', **demo_resnet)
+    _delete_=True,
+    type='ResNet',
+    depth=50,
+    base_channels=16,
+    num_stages=4,
+    out_indices=(0, 1, 2, 3),
+    norm_cfg=dict(type='BN', requires_grad=True),
+    style='pytorch',
+    **demo_resnet)
 demo_teacher_neck = dict(in_channels=[64, 128, 256, 512], **demo_fpn)
 num_demo_classes = len(demo_classes)
 demo_retinanet_student = dict(
-    backbone=demo_student_backbone, neck=demo_student_neck,
-    bbox_head=dict(num_classes=num_demo_classes, in_channels=32,
-                   feat_channels=32, stacked_convs=2))
+    backbone=demo_student_backbone,
+    neck=demo_student_neck,
+    bbox_head=dict(
+        num_classes=num_demo_classes,
+        in_channels=32,
+        feat_channels=32,
+        stacked_convs=2))
 demo_retinanet_teacher = dict(
-    backbone=demo_teacher_backbone, neck=demo_teacher_neck,
-    bbox_head=dict(num_classes=num_demo_classes, in_channels=32,
-                   feat_channels=64))
+    backbone=demo_teacher_backbone,
+    neck=demo_teacher_neck,
+    bbox_head=dict(
+        num_classes=num_demo_classes, in_channels=32, feat_channels=64))
 # fewer proposals and sampled RoIs than COCO's 1000 / 512: 1-4 objects in
 # a 128x128 image
 demo_rcnn_cfg = dict(
-    train_cfg=dict(rpn_proposal=dict(nms_pre=300, max_per_img=100),
-                   rcnn=dict(sampler=dict(num=64))),
+    train_cfg=dict(
+        rpn_proposal=dict(nms_pre=300, max_per_img=100),
+        rcnn=dict(sampler=dict(num=64))),
     test_cfg=dict(rpn=dict(nms_pre=300, max_per_img=100)))
 demo_faster_rcnn_student = dict(
     backbone=demo_faster_rcnn_student_backbone,
@@ -53,16 +66,19 @@ demo_faster_rcnn_student = dict(
     rpn_head=dict(in_channels=32, feat_channels=32),
     roi_head=dict(
         bbox_roi_extractor=dict(out_channels=32),
-        bbox_head=dict(in_channels=32, fc_out_channels=128,
-                       num_classes=num_demo_classes)),
+        bbox_head=dict(
+            in_channels=32, fc_out_channels=128,
+            num_classes=num_demo_classes)),
     **demo_rcnn_cfg)
 demo_faster_rcnn_teacher = dict(
-    backbone=demo_teacher_backbone, neck=demo_teacher_neck,
+    backbone=demo_teacher_backbone,
+    neck=demo_teacher_neck,
     rpn_head=dict(in_channels=32, feat_channels=64),
     roi_head=dict(
         bbox_roi_extractor=dict(out_channels=32),
-        bbox_head=dict(in_channels=32, fc_out_channels=256,
-                       num_classes=num_demo_classes)),
+        bbox_head=dict(
+            in_channels=32, fc_out_channels=256,
+            num_classes=num_demo_classes)),
     **demo_rcnn_cfg)
 demo_retinanet_teacher_ckpt = 'work_dirs/demo/retinanet_teacher.pth'
 demo_faster_rcnn_teacher_ckpt = 'work_dirs/demo/faster_rcnn_teacher.pth'
@@ -78,48 +94,65 @@ demo_test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=demo_image_size, keep_ratio=True),
     dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='PackDetInputs',
-         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                    'scale_factor')),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                   'scale_factor')),
 ]
 demo_train_dataloader = dict(
-    batch_size=8, num_workers=0, persistent_workers=False,
-    dataset=dict(data_root=demo_data_root, metainfo=dict(classes=demo_classes),
-                 pipeline=demo_train_pipeline))
+    batch_size=8,
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(
+        data_root=demo_data_root,
+        metainfo=dict(classes=demo_classes),
+        pipeline=demo_train_pipeline))
 demo_test_dataloader = dict(
-    batch_size=8, num_workers=0, persistent_workers=False,
-    dataset=dict(data_root=demo_data_root, metainfo=dict(classes=demo_classes),
-                 pipeline=demo_test_pipeline))
-demo_test_evaluator = dict(
-    ann_file=demo_data_root + 'annotations/instances_val2017.json')
+    batch_size=8,
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(
+        data_root=demo_data_root,
+        metainfo=dict(classes=demo_classes),
+        pipeline=demo_test_pipeline))
+demo_test_evaluator = dict(ann_file=demo_data_root +
+                           'annotations/instances_val2017.json')
 # Gradient clipping: from scratch at lr 0.02, DIST on RetinaNet's sigmoid
 # logits drove the classifier's weights up 5x in 100 iterations (its logits
 # to -17, where nothing pulls them back) and training to NaN; the gradient
 # norm stays under 2 without DIST, so only DIST's early steps are clipped.
-demo_optim_wrapper = dict(optimizer=dict(lr=0.02),
-                          clip_grad=dict(max_norm=10, norm_type=2))
+demo_optim_wrapper = dict(
+    optimizer=dict(lr=0.02), clip_grad=dict(max_norm=10, norm_type=2))
 demo_param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-         end=100),
-    dict(type='CosineAnnealingLR', by_epoch=False, begin=0, end=demo_iters,
-         eta_min=1e-4)
+    dict(
+        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=100),
+    dict(
+        type='CosineAnnealingLR',
+        by_epoch=False,
+        begin=0,
+        end=demo_iters,
+        eta_min=1e-4)
 ]
-demo_train_cfg = dict(_delete_=True, type='IterBasedTrainLoop',
-                      max_iters=demo_iters, val_interval=demo_iters)
+demo_train_cfg = dict(
+    _delete_=True,
+    type='IterBasedTrainLoop',
+    max_iters=demo_iters,
+    val_interval=demo_iters)
 # validation metrics at their iteration (mmdet's LoggerHook logs them at
 # the epoch, 0 in an iteration-based loop)
 demo_logger = dict(interval=50, log_metric_by_epoch=False)
 demo_default_hooks = dict(
-    logger=demo_logger,
-    checkpoint=dict(interval=demo_iters, by_epoch=False))
+    logger=demo_logger, checkpoint=dict(interval=demo_iters, by_epoch=False))
 # the teachers train twice as long
 demo_teacher_iters = 2 * demo_iters
 demo_teacher_param_scheduler = [
     demo_param_scheduler[0],
     dict(demo_param_scheduler[1], end=demo_teacher_iters)
 ]
-demo_teacher_train_cfg = dict(demo_train_cfg, max_iters=demo_teacher_iters,
-                              val_interval=demo_teacher_iters)
+demo_teacher_train_cfg = dict(
+    demo_train_cfg,
+    max_iters=demo_teacher_iters,
+    val_interval=demo_teacher_iters)
 demo_teacher_default_hooks = dict(
     logger=demo_logger,
     checkpoint=dict(interval=demo_teacher_iters, by_epoch=False))
@@ -127,5 +160,7 @@ demo_teacher_default_hooks = dict(
 demo_log_processor = dict(by_epoch=False)
 # scalars (losses, rel.* relation terms, teacher.* metrics) also go to
 # TensorBoard: tensorboard --logdir work_dirs/demo
-demo_vis_backends = [dict(type='LocalVisBackend'),
-                     dict(type='TensorboardVisBackend')]
+demo_vis_backends = [
+    dict(type='LocalVisBackend'),
+    dict(type='TensorboardVisBackend')
+]

@@ -24,7 +24,10 @@ teacher_channels = 512
 # 0.02 -> 69.7, DIST 66.3; README, "Distillation that never makes the
 # student worse"). The real configs keep the paper's weight 1.
 demo_feature_weight = 0.02
-model.update(distiller=dict(
-    connectors=dict(feat_s=dict(in_channel=student_channels,
-                                out_channel=teacher_channels)),
-    distill_losses=dict(loss_dist_feat=dict(loss_weight=demo_feature_weight))))
+model.update(
+    distiller=dict(
+        connectors=dict(
+            feat_s=dict(
+                in_channel=student_channels, out_channel=teacher_channels)),
+        distill_losses=dict(
+            loss_dist_feat=dict(loss_weight=demo_feature_weight))))

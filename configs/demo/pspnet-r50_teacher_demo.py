@@ -11,10 +11,16 @@ test_dataloader = _base_.demo_test_dataloader
 optim_wrapper = _base_.demo_optim_wrapper
 teacher_iters = 2 * _base_.demo_iters  # the teacher trains twice as long
 param_scheduler = [
-    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=teacher_iters,
-         by_epoch=False)
+    dict(
+        type='PolyLR',
+        eta_min=1e-4,
+        power=0.9,
+        begin=0,
+        end=teacher_iters,
+        by_epoch=False)
 ]
 train_cfg = dict(max_iters=teacher_iters, val_interval=teacher_iters)
-default_hooks = dict(logger=dict(interval=50),
-                     checkpoint=dict(interval=teacher_iters, by_epoch=False))
+default_hooks = dict(
+    logger=dict(interval=50),
+    checkpoint=dict(interval=teacher_iters, by_epoch=False))
 visualizer = dict(vis_backends=_base_.demo_vis_backends)

@@ -12,5 +12,6 @@ teacher_ckpt = 'https://download.openmmlab.com/mmdetection/v2.0/cascade_rcnn/cas
 model = dict(
     teacher=dict(cfg_path=teacher_cfg),
     teacher_ckpt=teacher_ckpt,
-    distiller=dict(teacher_recorders=dict(
-        rcnn_cls=dict(source='roi_head.bbox_head.0.fc_cls'))))
+    distiller=dict(
+        teacher_recorders=dict(
+            rcnn_cls=dict(source='roi_head.bbox_head.0.fc_cls'))))

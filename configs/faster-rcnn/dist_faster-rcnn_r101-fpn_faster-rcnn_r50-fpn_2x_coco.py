@@ -17,14 +17,18 @@ model = dict(
     distiller=dict(
         type='ConfigurableDistiller',
         student_recorders=dict(
-            rcnn_cls=dict(type='ModuleOutputs',
-                          source='roi_head.bbox_head.fc_cls')),
+            rcnn_cls=dict(
+                type='ModuleOutputs', source='roi_head.bbox_head.fc_cls')),
         teacher_recorders=dict(
-            rcnn_cls=dict(type='ModuleOutputs',
-                          source='roi_head.bbox_head.fc_cls')),
+            rcnn_cls=dict(
+                type='ModuleOutputs', source='roi_head.bbox_head.fc_cls')),
         distill_losses=dict(
-            loss_dist_rcnn=dict(type='DISTLogitLoss', inter_weight=1.0,
-                                intra_weight=1.0, tau=1.0, loss_weight=1.0)),
+            loss_dist_rcnn=dict(
+                type='DISTLogitLoss',
+                inter_weight=1.0,
+                intra_weight=1.0,
+                tau=1.0,
+                loss_weight=1.0)),
         loss_forward_mappings=dict(
             loss_dist_rcnn=dict(
                 preds_S=dict(from_student=True, recorder='rcnn_cls'),

@@ -11,8 +11,9 @@ _base_ = [
 model = dict(
     # shared FCs + classifier: every acclimated parameter gets a gradient
     # from the acclimation loss (fc_reg would not, and DDP needs that)
-    acclimated_modules=['roi_head.bbox_head.shared_fcs',
-                        'roi_head.bbox_head.fc_cls'],
+    acclimated_modules=[
+        'roi_head.bbox_head.shared_fcs', 'roi_head.bbox_head.fc_cls'
+    ],
     distiller=dict(
         student_recorders=dict(
             **_base_.fpn_recorders,
@@ -24,15 +25,15 @@ model = dict(
         teacher_recorders=_base_.fpn_recorders,
         connectors=_base_.fpn_connectors,
         distill_losses=dict(
-            loss_acclimation=dict(type='TeacherAcclimationLoss',
-                                  loss_weight=1.0),
+            loss_acclimation=dict(
+                type='TeacherAcclimationLoss', loss_weight=1.0),
             **_base_.fpn_relation_losses),
         loss_forward_mappings=dict(
             loss_acclimation=dict(
                 preds_T=dict(from_student=False, recorder='rcnn_cls'),
                 preds_S=dict(from_student=True, recorder='rcnn_cls'),
-                target=dict(from_student=True, recorder='rcnn_targets',
-                            data_idx=0)),
+                target=dict(
+                    from_student=True, recorder='rcnn_targets', data_idx=0)),
             **_base_.fpn_relation_mappings)))
 
 # The acclimated teacher parts train at 1/100 of the student's lr and

@@ -22,12 +22,12 @@ model = dict(
         type='ConfigurableDistiller',
         student_recorders=dict(
             logits=dict(type='ModuleOutputs', source='decode_head.conv_seg'),
-            aux_logits=dict(type='ModuleOutputs',
-                            source='auxiliary_head.conv_seg')),
+            aux_logits=dict(
+                type='ModuleOutputs', source='auxiliary_head.conv_seg')),
         teacher_recorders=dict(
             logits=dict(type='ModuleOutputs', source='decode_head.conv_seg'),
-            aux_logits=dict(type='ModuleOutputs',
-                            source='auxiliary_head.conv_seg')),
+            aux_logits=dict(
+                type='ModuleOutputs', source='auxiliary_head.conv_seg')),
         distill_losses=dict(
             loss_dist_decode=dict(type='DISTLogitLoss', loss_weight=1.0),
             loss_dist_aux=dict(type='DISTLogitLoss', loss_weight=0.4)),

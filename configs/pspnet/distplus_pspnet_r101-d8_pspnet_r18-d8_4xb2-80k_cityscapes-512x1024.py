@@ -4,7 +4,9 @@
 # teacher's last conv layer (decode_head.bottleneck) and classifier
 # (decode_head.conv_seg) from the non-target relation per pixel (target:
 # the ground-truth label, resized to stride 8; 255 pixels skipped).
-_base_ = ['./dist_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py']  # noqa: E501
+_base_ = [
+    './dist_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'
+]  # noqa: E501
 
 student_channels = 512
 teacher_channels = 2048
@@ -14,25 +16,32 @@ model = dict(
     distiller=dict(
         student_recorders=dict(
             feat=dict(type='ModuleOutputs', source='backbone.layer4'),
-            gt=dict(type='MethodOutputs',
-                    source='mmseg.models.decode_heads.decode_head.'
-                    'BaseDecodeHead._stack_batch_gt')),
+            gt=dict(
+                type='MethodOutputs',
+                source='mmseg.models.decode_heads.decode_head.'
+                'BaseDecodeHead._stack_batch_gt')),
         teacher_recorders=dict(
             feat=dict(type='ModuleOutputs', source='backbone.layer4')),
         connectors=dict(
-            feat_s=dict(type='ConvModuleConnector',
-                        in_channel=student_channels,
-                        out_channel=teacher_channels, kernel_size=1,
-                        norm_cfg=None, act_cfg=None)),
+            feat_s=dict(
+                type='ConvModuleConnector',
+                in_channel=student_channels,
+                out_channel=teacher_channels,
+                kernel_size=1,
+                norm_cfg=None,
+                act_cfg=None)),
         distill_losses=dict(
-            loss_dist_feat=dict(type='DISTFeatureLoss', channel_weight=1.0,
-                                spatial_weight=1.0, loss_weight=1.0),
-            loss_acclimation=dict(type='TeacherAcclimationLoss',
-                                  loss_weight=1.0)),
+            loss_dist_feat=dict(
+                type='DISTFeatureLoss',
+                channel_weight=1.0,
+                spatial_weight=1.0,
+                loss_weight=1.0),
+            loss_acclimation=dict(
+                type='TeacherAcclimationLoss', loss_weight=1.0)),
         loss_forward_mappings=dict(
             loss_dist_feat=dict(
-                preds_S=dict(from_student=True, recorder='feat',
-                             connector='feat_s'),
+                preds_S=dict(
+                    from_student=True, recorder='feat', connector='feat_s'),
                 preds_T=dict(from_student=False, recorder='feat')),
             loss_acclimation=dict(
                 preds_T=dict(from_student=False, recorder='logits'),

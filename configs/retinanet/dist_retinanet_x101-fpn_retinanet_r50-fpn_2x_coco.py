@@ -12,13 +12,19 @@ teacher_ckpt = 'https://download.openmmlab.com/mmdetection/v2.0/retinanet/retina
 levels = 5
 # retina_cls runs once per FPN level: record i of the recorder is level i.
 logit_losses = {
-    f'loss_dist_cls{i}': dict(type='DISTLogitLoss', activation='sigmoid',
-                              inter_weight=1.0, intra_weight=1.0, tau=1.0,
-                              loss_weight=1.0)
+    f'loss_dist_cls{i}':
+    dict(
+        type='DISTLogitLoss',
+        activation='sigmoid',
+        inter_weight=1.0,
+        intra_weight=1.0,
+        tau=1.0,
+        loss_weight=1.0)
     for i in range(levels)
 }
 logit_mappings = {
-    f'loss_dist_cls{i}': dict(
+    f'loss_dist_cls{i}':
+    dict(
         preds_S=dict(from_student=True, recorder='cls', record_idx=i),
         preds_T=dict(from_student=False, recorder='cls', record_idx=i))
     for i in range(levels)

@@ -11,19 +11,25 @@ _base_ = [
 ]
 
 acclimation_losses = {
-    f'loss_acclimation{i}': dict(type='TeacherAcclimationLoss',
-                                 activation='sigmoid',
-                                 anchor_classes='num_classes',
-                                 loss_weight=1.0)
+    f'loss_acclimation{i}':
+    dict(
+        type='TeacherAcclimationLoss',
+        activation='sigmoid',
+        anchor_classes='num_classes',
+        loss_weight=1.0)
     for i in range(_base_.fpn_levels)
 }
 mappings = {
-    f'loss_acclimation{i}': dict(
+    f'loss_acclimation{i}':
+    dict(
         preds_T=dict(from_student=False, recorder='cls', record_idx=i),
         preds_S=dict(from_student=True, recorder='cls', record_idx=i),
         # get_targets returns (labels_list, ...): labels of level i
-        target=dict(from_student=True, recorder='anchor_targets',
-                    data_idx=0, connector_idx=i))
+        target=dict(
+            from_student=True,
+            recorder='anchor_targets',
+            data_idx=0,
+            connector_idx=i))
     for i in range(_base_.fpn_levels)
 }
 

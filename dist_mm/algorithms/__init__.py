@@ -5,5 +5,7 @@ from .dist_plus_distill import DISTPlusDistill
 from .teacher_passes import (TEACHER_PASSES, TeacherPass, build_teacher_pass,
                              teacher_forward)
 
-__all__ = ['DISTPlusDistill', 'build_model', 'TEACHER_PASSES', 'TeacherPass',
-           'build_teacher_pass', 'teacher_forward']
+__all__ = [
+    'DISTPlusDistill', 'build_model', 'TEACHER_PASSES', 'TeacherPass',
+    'build_teacher_pass', 'teacher_forward'
+]

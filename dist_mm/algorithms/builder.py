@@ -1,11 +1,12 @@
 """Build the teacher and student of a distillation config."""
 from typing import Union
 
+from torch import nn
+
 from mmengine.config import Config
 from mmengine.hub import get_config
 from mmengine.runner import load_checkpoint
 from mmrazor.registry import MODELS
-from torch import nn
 
 CFG_PATH_KEYS = ('cfg_path', 'override', 'pretrained')
 
@@ -42,7 +43,7 @@ def build_model(model: Union[dict, nn.Module]) -> nn.Module:
         cfg.model['_scope_'] = scope
     built = MODELS.build(cfg.model)
     if pretrained:
-        load_checkpoint(built, full.model_path, map_location='cpu',
-                        strict=True)
+        load_checkpoint(
+            built, full.model_path, map_location='cpu', strict=True)
         built._is_init = True  # keep the weights through init_weights()
     return built

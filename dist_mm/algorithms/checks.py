@@ -2,11 +2,11 @@
 import difflib
 from typing import Dict, List, Optional, Set
 
-from mmengine.runner import load_checkpoint
 from torch import nn
 
-from ..compat import CorruptCheckpointError
+from mmengine.runner import load_checkpoint
 
+from ..compat import CorruptCheckpointError
 
 MODULE_RECORDERS = ('ModuleOutputs', 'ModuleInputs')
 
@@ -31,8 +31,7 @@ def check_recorder_sources(recorders: Optional[Dict], model: nn.Module,
         source = cfg.get('source')
         if source in names:
             continue
-        close = difflib.get_close_matches(str(source), names, n=5,
-                                          cutoff=0.5)
+        close = difflib.get_close_matches(str(source), names, n=5, cutoff=0.5)
         if not close:
             prefix = str(source).rsplit('.', 1)[0]
             close = [n for n in names if n.startswith(prefix)][:5]
@@ -68,18 +67,21 @@ def check_distiller_config(distiller: Dict) -> None:
     for name, cfg in losses.items():
         loss_type = cfg.get('type')
         if isinstance(loss_type, str) and MODELS.get(loss_type) is None:
-            raise ValueError('distill_losses.' + name + ': ' + _unknown(
-                loss_type, _registered_names(MODELS), 'loss type') +
+            raise ValueError(
+                'distill_losses.' + name + ': ' +
+                _unknown(loss_type, _registered_names(MODELS), 'loss type') +
                 ' (a class of your own must be imported, e.g. through '
                 'custom_imports, to be registered).')
-    sides = {True: distiller.get('student_recorders') or {},
-             False: distiller.get('teacher_recorders') or {}}
+    sides = {
+        True: distiller.get('student_recorders') or {},
+        False: distiller.get('teacher_recorders') or {}
+    }
     connectors = distiller.get('connectors') or {}
     for loss_name, mapping in (distiller.get('loss_forward_mappings')
                                or {}).items():
         if loss_name not in losses:
-            raise ValueError('loss_forward_mappings: ' + _unknown(
-                loss_name, losses, 'distill loss'))
+            raise ValueError('loss_forward_mappings: ' +
+                             _unknown(loss_name, losses, 'distill loss'))
         for arg, info in mapping.items():
             where = f'loss_forward_mappings.{loss_name}.{arg}'
             student = info.get('from_student')
@@ -92,8 +94,9 @@ def check_distiller_config(distiller: Dict) -> None:
                 raise ValueError(f'{where}: ' + _unknown(
                     info.get('recorder'), recorders, f'{side} recorder'))
             if 'connector' in info and info['connector'] not in connectors:
-                raise ValueError(f'{where}: ' + _unknown(
-                    info['connector'], connectors, 'connector'))
+                raise ValueError(
+                    f'{where}: ' +
+                    _unknown(info['connector'], connectors, 'connector'))
 
 
 def recorded_modules(recorders: Optional[Dict]) -> Optional[Set[str]]:
@@ -136,8 +139,12 @@ def load_teacher_checkpoint(teacher: nn.Module, filename: str) -> Dict:
     """Load the teacher strictly: refuse any missing, unexpected or
     mis-shaped key instead of distilling from a partly random teacher."""
     try:
-        return load_checkpoint(teacher, filename, map_location='cpu',
-                               strict=True, revise_keys=[(r'^module\.', '')])
+        return load_checkpoint(
+            teacher,
+            filename,
+            map_location='cpu',
+            strict=True,
+            revise_keys=[(r'^module\.', '')])
     except CorruptCheckpointError:
         raise
     except RuntimeError as err:
@@ -177,9 +184,13 @@ def param_names_under(model: nn.Module, prefixes: List[str]) -> List[str]:
     missing = [p for p in prefixes if p not in modules]
     if missing:
         names = [n for n in modules if n]
-        hints = {p: difflib.get_close_matches(p, names, n=3, cutoff=0.5)
-                 for p in missing}
+        hints = {
+            p: difflib.get_close_matches(p, names, n=3, cutoff=0.5)
+            for p in missing
+        }
         raise ValueError(f'acclimation modules not found in the teacher: '
                          f'{hints} (closest names listed).')
-    return [name for name, _ in model.named_parameters()
-            if any(name == p or name.startswith(p + '.') for p in prefixes)]
+    return [
+        name for name, _ in model.named_parameters()
+        if any(name == p or name.startswith(p + '.') for p in prefixes)
+    ]

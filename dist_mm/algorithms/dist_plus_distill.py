@@ -6,19 +6,20 @@ from functools import partial
 from typing import Dict, List, Optional, Sequence
 
 import torch
+from torch import Tensor
+
 from mmengine.logging import print_log
 from mmengine.structures import BaseDataElement
 from mmrazor.models.algorithms import SingleTeacherDistill
 from mmrazor.models.utils import add_prefix
 from mmrazor.registry import MODELS
-from torch import Tensor
 
 from ..losses import DISTLogitLoss, RelationLoss, TeacherAcclimationLoss
 from ..losses.base import NUM_CLASSES
 from .builder import build_model
 from .checks import (check_distiller_config, check_recorder_sources,
-                     check_same_classes, load_teacher_checkpoint,
-                     num_classes, param_names_under, recorded_modules)
+                     check_same_classes, load_teacher_checkpoint, num_classes,
+                     param_names_under, recorded_modules)
 from .teacher_passes import build_teacher_pass
 
 
@@ -95,23 +96,29 @@ class DISTPlusDistill(SingleTeacherDistill):
         # MMRazor attaches them (it only asserts, without names to pick).
         student = build_model(kwargs.pop('architecture'))
         teacher = build_model(teacher)
-        check_recorder_sources(distiller.get('student_recorders'), student,
-                               'student')
-        check_recorder_sources(distiller.get('teacher_recorders'), teacher,
-                               'teacher')
+        check_recorder_sources(
+            distiller.get('student_recorders'), student, 'student')
+        check_recorder_sources(
+            distiller.get('teacher_recorders'), teacher, 'teacher')
         check_same_classes(student, teacher)
-        super().__init__(distiller, teacher, teacher_ckpt=None,
-                         teacher_trainable=False, architecture=student,
-                         **kwargs)
+        super().__init__(
+            distiller,
+            teacher,
+            teacher_ckpt=None,
+            teacher_trainable=False,
+            architecture=student,
+            **kwargs)
         self._resolve_anchor_classes()
         if teacher_ckpt:
             load_teacher_checkpoint(self.teacher, teacher_ckpt)
             self.teacher._is_init = True  # keep it through init_weights()
         else:
-            print_log('DISTPlusDistill: no teacher_ckpt given, the teacher '
-                      'keeps the weights its own config initialises (random '
-                      'unless its init_cfg loads a checkpoint).',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                'DISTPlusDistill: no teacher_ckpt given, the teacher '
+                'keeps the weights its own config initialises (random '
+                'unless its init_cfg loads a checkpoint).',
+                logger='current',
+                level=logging.WARNING)
         self.acclimated_params: List[str] = param_names_under(
             self.teacher, list(acclimated_modules))
         trainable = set(self.acclimated_params)
@@ -119,7 +126,8 @@ class DISTPlusDistill(SingleTeacherDistill):
             param.requires_grad = name in trainable
         self.log_relation_terms = log_relation_terms
         self.teacher_pass = build_teacher_pass(
-            self.teacher, recorded_modules(distiller.get('teacher_recorders'))
+            self.teacher,
+            recorded_modules(distiller.get('teacher_recorders'))
             if truncate_teacher else None)
         if teacher_autocast not in (None, 'float32', 'bfloat16', 'float16'):
             raise ValueError("teacher_autocast must be None, 'float32', "
@@ -135,8 +143,7 @@ class DISTPlusDistill(SingleTeacherDistill):
         # the batch the teacher still has to run on, during loss()
         self._teacher_inputs: Optional[Tensor] = None
         self._roi_modules = self.teacher_pass.student_roi_modules(
-            self.student,
-            recorded_modules(distiller.get('student_recorders')))
+            self.student, recorded_modules(distiller.get('student_recorders')))
         for kind, module in self._roi_modules.items():
             module.register_forward_pre_hook(
                 partial(self._capture_student_rois, kind))
@@ -193,8 +200,8 @@ class DISTPlusDistill(SingleTeacherDistill):
             with self.distiller.student_recorders, \
                     torch.set_grad_enabled(self.student_trainable and
                                            torch.is_grad_enabled()):
-                student_losses = self.student(batch_inputs, data_samples,
-                                              mode='loss')
+                student_losses = self.student(
+                    batch_inputs, data_samples, mode='loss')
         finally:  # never left for a later predict() to find
             unscored, self._teacher_inputs = self._teacher_inputs, None
         if unscored is not None:
@@ -207,8 +214,7 @@ class DISTPlusDistill(SingleTeacherDistill):
             losses.update(add_prefix(student_losses, 'student'))
         if not self.distillation_stopped:
             losses.update(
-                add_prefix(self.distiller.compute_distill_losses(),
-                           'distill'))
+                add_prefix(self.distiller.compute_distill_losses(), 'distill'))
             if self.log_relation_terms:
                 losses.update(self._relation_terms())
             losses.update(self._teacher_accuracy())
@@ -252,8 +258,9 @@ class DISTPlusDistill(SingleTeacherDistill):
                 yield
                 return
             device = next(self.teacher.parameters()).device.type
-            with torch.autocast(device, dtype=getattr(
-                    torch, self.teacher_autocast),
+            with torch.autocast(
+                    device,
+                    dtype=getattr(torch, self.teacher_autocast),
                     enabled=self.teacher_autocast != 'float32'):
                 yield
 

@@ -28,9 +28,8 @@ __all__ = [
     'apply_all', 'patch_mmrazor_import', 'fix_mmrazor_inplace',
     'set_inplace_false', 'allow_mmengine_checkpoints',
     'explain_refused_checkpoints', 'UnsafeCheckpointError',
-    'CorruptCheckpointError',
-    'allow_cpu_distributed', 'atomic_write_bytes', 'AtomicLocalBackend',
-    'ATOMIC_BACKEND_ARGS'
+    'CorruptCheckpointError', 'allow_cpu_distributed', 'atomic_write_bytes',
+    'AtomicLocalBackend', 'ATOMIC_BACKEND_ARGS'
 ]
 
 _applied = False

@@ -48,11 +48,14 @@ def _numpy_globals() -> List[Callable]:
         from numpy._core import multiarray
     except ImportError:  # numpy 1.x
         from numpy.core import multiarray
-    types_: List = [multiarray._reconstruct, multiarray.scalar, np.ndarray,
-                    np.dtype]
+    types_: List = [
+        multiarray._reconstruct, multiarray.scalar, np.ndarray, np.dtype
+    ]
     # One dtype class per builtin dtype (numpy >= 1.25 pickles these).
-    types_ += sorted({type(np.dtype(c)) for c in np.typecodes['All']
-                      if c not in 'OMm'}, key=str)
+    types_ += sorted(
+        {type(np.dtype(c))
+         for c in np.typecodes['All'] if c not in 'OMm'},
+        key=str)
     return types_
 
 

@@ -46,12 +46,15 @@ def _cpu_safe_init(init_fn: Callable) -> Callable:
             return init_fn(backend, *args, **kwargs)
         if backend != 'gloo':
             from mmengine.logging import print_log
-            print_log(f'No GPU on this node: using the gloo backend instead '
-                      f'of {backend!r}.', logger='current')
+            print_log(
+                f'No GPU on this node: using the gloo backend instead '
+                f'of {backend!r}.',
+                logger='current')
             backend = 'gloo'
         if 'SLURM_PROCID' in os.environ and 'SLURM_LOCALID' not in os.environ:
-            per_node = int(os.environ.get('SLURM_NTASKS_PER_NODE',
-                                          os.environ['SLURM_NTASKS']))
+            per_node = int(
+                os.environ.get('SLURM_NTASKS_PER_NODE',
+                               os.environ['SLURM_NTASKS']))
             os.environ['SLURM_LOCALID'] = str(
                 int(os.environ['SLURM_PROCID']) % per_node)
         with _without_cuda_set_device():

@@ -21,6 +21,7 @@ _MAPPING_MODULE = 'mmrazor.structures.quantization.backend_config.mapping'
 
 
 def _reverse2(f: Callable) -> Callable:
+
     def reversed_(is_qat: bool, x: Any, y: Any) -> Any:
         return f(is_qat, y, x)
 
@@ -28,6 +29,7 @@ def _reverse2(f: Callable) -> Callable:
 
 
 def _reverse3(f: Callable) -> Callable:
+
     def reversed_(is_qat: bool, x: Any, w: Any) -> Any:
         y, z = w
         return f(is_qat, z, y, x)
@@ -36,6 +38,7 @@ def _reverse3(f: Callable) -> Callable:
 
 
 def _reverse_sequential_wrapper2(sequential: Callable) -> Callable:
+
     def fuser_method(is_qat: bool, x: Any, y: Any) -> Any:
         return sequential(y, x)
 
@@ -68,8 +71,9 @@ def patch_mmrazor_import() -> bool:
         return False
     fmm.reverse2 = getattr(fmm, 'reverse2', _reverse2)
     fmm.reverse3 = getattr(fmm, 'reverse3', _reverse3)
-    fmm.reverse_sequential_wrapper2 = getattr(
-        fmm, 'reverse_sequential_wrapper2', _reverse_sequential_wrapper2)
+    fmm.reverse_sequential_wrapper2 = getattr(fmm,
+                                              'reverse_sequential_wrapper2',
+                                              _reverse_sequential_wrapper2)
     # mmrazor accesses ``torch.ao.quantization.backend_config.utils`` as an
     # attribute; it is only bound once the submodule is imported.
     import torch.ao.quantization.backend_config.utils  # noqa: F401

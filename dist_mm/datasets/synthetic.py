@@ -18,11 +18,19 @@ from PIL import Image, ImageDraw
 ROAD, BUILDING, TRAFFIC_SIGN, VEGETATION, SKY, PERSON, CAR, BICYCLE = \
     0, 2, 7, 8, 10, 11, 13, 18
 # The 'shapes' scene: four shape classes on a textured road (5 of 19 ids).
-SHAPE_CLASSES = {'square': CAR, 'disc': PERSON, 'triangle': TRAFFIC_SIGN,
-                 'cross': BICYCLE}
+SHAPE_CLASSES = {
+    'square': CAR,
+    'disc': PERSON,
+    'triangle': TRAFFIC_SIGN,
+    'cross': BICYCLE
+}
 # texture tells squares, discs and the rest apart, shape the rest
-SHAPE_TEXTURES = {'square': 'checks', 'disc': 'stripes',
-                  'triangle': 'plain', 'cross': 'plain'}
+SHAPE_TEXTURES = {
+    'square': 'checks',
+    'disc': 'stripes',
+    'triangle': 'plain',
+    'cross': 'plain'
+}
 COCO_CLASSES = ('square', 'disc', 'triangle')
 
 
@@ -49,8 +57,8 @@ def _polygon(shape: str, x0: float, y0: float, size: float) -> List:
     return [(x0, y0), (x0 + size, y0 + size)]
 
 
-def _draw_shape(canvas: np.ndarray, shape: str,
-                box: Tuple[float, float, float],
+def _draw_shape(canvas: np.ndarray, shape: str, box: Tuple[float, float,
+                                                           float],
                 texture: np.ndarray) -> np.ndarray:
     """Paint ``texture`` into ``canvas`` inside ``shape``; return its mask."""
     x0, y0, size = box
@@ -78,9 +86,14 @@ def _to_uint8(image: np.ndarray, rng: np.random.Generator,
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
-def make_coco(root: str, num_train: int = 64, num_val: int = 16,
-              size: Tuple[int, int] = (96, 96), seed: int = 0,
-              object_size: Tuple[float, float] = (16, 36)) -> Dict:
+def make_coco(
+        root: str,
+        num_train: int = 64,
+        num_val: int = 16,
+        size: Tuple[int, int] = (96, 96),
+        seed: int = 0,
+        object_size: Tuple[float, float] = (16, 36),
+) -> Dict:
     """Write ``root/{train2017,val2017}`` JPEGs and
     ``root/annotations/instances_{train,val}2017.json``.
 
@@ -111,25 +124,38 @@ def make_coco(root: str, num_train: int = 64, num_val: int = 16,
                                    rng.uniform(0, 255, 3))
                 inside = _draw_shape(canvas, shape, (x0, y0, s), texture)
                 ys, xs = np.nonzero(inside)
-                bbox = [float(xs.min()), float(ys.min()),
-                        float(xs.max() - xs.min() + 1),
-                        float(ys.max() - ys.min() + 1)]
-                annotations.append(dict(
-                    id=len(annotations) + 1, image_id=image_id,
-                    category_id=label + 1, bbox=bbox,
-                    area=float(len(xs)), iscrowd=0, segmentation=[]))
+                bbox = [
+                    float(xs.min()),
+                    float(ys.min()),
+                    float(xs.max() - xs.min() + 1),
+                    float(ys.max() - ys.min() + 1)
+                ]
+                annotations.append(
+                    dict(
+                        id=len(annotations) + 1,
+                        image_id=image_id,
+                        category_id=label + 1,
+                        bbox=bbox,
+                        area=float(len(xs)),
+                        iscrowd=0,
+                        segmentation=[]))
             name = f'{image_id:012d}.jpg'
             Image.fromarray(_to_uint8(canvas, rng, 12.0)).save(
                 osp.join(root, split, name), quality=95)
-            images.append(dict(id=image_id, file_name=name, width=w,
-                               height=h))
+            images.append(dict(id=image_id, file_name=name, width=w, height=h))
         os.makedirs(osp.join(root, 'annotations'), exist_ok=True)
-        categories = [dict(id=i + 1, name=n, supercategory='shape')
-                      for i, n in enumerate(COCO_CLASSES)]
-        with open(osp.join(root, 'annotations',
-                           f'instances_{split}.json'), 'w') as f:
-            json.dump(dict(images=images, annotations=annotations,
-                           categories=categories), f)
+        categories = [
+            dict(id=i + 1, name=n, supercategory='shape')
+            for i, n in enumerate(COCO_CLASSES)
+        ]
+        with open(
+                osp.join(root, 'annotations', f'instances_{split}.json'),
+                'w') as f:
+            json.dump(
+                dict(
+                    images=images,
+                    annotations=annotations,
+                    categories=categories), f)
         stats[split] = dict(images=len(images), annotations=len(annotations))
     return stats
 
@@ -202,9 +228,13 @@ def _shapes_scene(rng: np.random.Generator, h: int,
 SCENES = {'streets': _street_scene, 'shapes': _shapes_scene}
 
 
-def make_cityscapes(root: str, num_train: int = 64, num_val: int = 16,
-                    size: Tuple[int, int] = (128, 64), seed: int = 0,
-                    city: str = 'synthtown', scene: str = 'streets') -> Dict:
+def make_cityscapes(root: str,
+                    num_train: int = 64,
+                    num_val: int = 16,
+                    size: Tuple[int, int] = (128, 64),
+                    seed: int = 0,
+                    city: str = 'synthtown',
+                    scene: str = 'streets') -> Dict:
     """Write ``root/leftImg8bit/{train,val}/<city>/*_leftImg8bit.png`` and
     ``root/gtFine/{train,val}/<city>/*_gtFine_labelTrainIds.png`` scenes
     (255 = unlabeled pixels nowhere, so every pixel counts).

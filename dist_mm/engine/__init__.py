@@ -5,6 +5,6 @@ from .optim_wrappers import (AMP_INIT_SCALE, CPUAmpOptimWrapper,
 
 __all__ = [
     'ParamSyncCheckHook', 'RNGStateHook', 'TeacherGuardHook',
-    'check_params_in_sync',
-    'CPUAmpOptimWrapper', 'AMP_INIT_SCALE', 'amp_optim_wrapper'
+    'check_params_in_sync', 'CPUAmpOptimWrapper', 'AMP_INIT_SCALE',
+    'amp_optim_wrapper'
 ]

@@ -4,12 +4,13 @@ from collections import deque
 from typing import Deque, Dict, List, Optional
 
 import torch
+from torch import nn
+
 from mmengine.dist import (all_gather_object, all_reduce, broadcast,
                            get_world_size, is_distributed)
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
-from torch import nn
 
 
 def check_params_in_sync(model: nn.Module,
@@ -109,9 +110,10 @@ class RNGStateHook(Hook):
     priority = 'VERY_LOW'
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        state = dict(cpu=torch.get_rng_state(),
-                     cuda=torch.cuda.get_rng_state_all()
-                     if torch.cuda.is_available() else [])
+        state = dict(
+            cpu=torch.get_rng_state(),
+            cuda=torch.cuda.get_rng_state_all()
+            if torch.cuda.is_available() else [])
         checkpoint.setdefault('meta', {})['rng_states'] = \
             all_gather_object(state)
 
@@ -181,7 +183,8 @@ class TeacherGuardHook(Hook):
             # score (e.g. no foreground anchor), so that none waits forever
             total = torch.tensor(
                 [float(outputs[self.KEY]) if present else 0.0,
-                 float(present)], dtype=torch.float64)
+                 float(present)],
+                dtype=torch.float64)
             all_reduce(total)
             if total[1] == 0:
                 return

@@ -3,10 +3,10 @@ from contextlib import contextmanager
 from typing import Dict, Union
 
 import torch
-from mmengine.optim import OptimWrapper
-from mmengine.registry import OPTIM_WRAPPERS
 from torch import nn
 
+from mmengine.optim import OptimWrapper
+from mmengine.registry import OPTIM_WRAPPERS
 
 #: Initial loss scale of ``--amp`` on GPUs (dynamic scaling from there). A
 #: flat-start student's first DIST gradients overflow float16 at mmengine's
@@ -27,8 +27,7 @@ def amp_optim_wrapper(optim_wrapper: Dict, device: str) -> Dict:
         optim_wrapper['type'] = 'CPUAmpOptimWrapper'
     else:
         optim_wrapper['type'] = 'AmpOptimWrapper'
-        optim_wrapper.setdefault('loss_scale',
-                                 dict(init_scale=AMP_INIT_SCALE))
+        optim_wrapper.setdefault('loss_scale', dict(init_scale=AMP_INIT_SCALE))
     return optim_wrapper
 
 

@@ -3,8 +3,9 @@ trainable part)."""
 from typing import Dict, Optional, Tuple, Union
 
 import torch.nn.functional as F
-from mmrazor.registry import MODELS
 from torch import Tensor
+
+from mmrazor.registry import MODELS
 
 from .base import RelationLoss, anchor_view, check_activation
 from .checks import check_pair
@@ -112,7 +113,9 @@ class TeacherAcclimationLoss(RelationLoss):
             # the label map (nearest-downsampled labels at stride 8 train it
             # away from its own full-resolution predictions)
             task_logits = F.interpolate(
-                preds_T, label_map.shape[-2:], mode='bilinear',
+                preds_T,
+                label_map.shape[-2:],
+                mode='bilinear',
                 align_corners=self.align_corners)
             task_target = label_map
         nontarget = non_target_relation(preds_T, preds_S, target, class_dim,

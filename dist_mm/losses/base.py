@@ -83,5 +83,5 @@ def resize_student(preds_S: Tensor, preds_T: Tensor, enabled: bool,
             f'{what}: spatial sizes differ, student {tuple(preds_S.shape)} '
             f'vs teacher {tuple(preds_T.shape)}; record outputs of the same '
             'stride or set resize_student=True.')
-    return F.interpolate(preds_S, size=preds_T.shape[-2:], mode='bilinear',
-                         align_corners=False)
+    return F.interpolate(
+        preds_S, size=preds_T.shape[-2:], mode='bilinear', align_corners=False)

@@ -4,7 +4,9 @@ from typing import Optional
 from torch import Tensor
 
 
-def check_pair(preds_s: Tensor, preds_t: Tensor, what: str,
+def check_pair(preds_s: Tensor,
+               preds_t: Tensor,
+               what: str,
                class_dim: Optional[int] = None) -> None:
     """Raise ``ValueError`` unless student and teacher tensors line up."""
     if preds_s.ndim != preds_t.ndim:

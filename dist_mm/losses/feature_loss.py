@@ -1,8 +1,9 @@
 """DIST+ feature-level loss: channel and spatial relations."""
 from typing import Dict
 
-from mmrazor.registry import MODELS
 from torch import Tensor
+
+from mmrazor.registry import MODELS
 
 from .base import RelationLoss, resize_student
 from .relations import feature_relations
@@ -62,8 +63,8 @@ class DISTFeatureLoss(RelationLoss):
 
     def relations(self, preds_S: Tensor, preds_T: Tensor) -> Dict[str, Tensor]:
         """Unweighted ``channel`` and ``spatial`` terms (for logging)."""
-        channel, spatial = feature_relations(self._align(preds_S, preds_T),
-                                             preds_T)
+        channel, spatial = feature_relations(
+            self._align(preds_S, preds_T), preds_T)
         return dict(channel=channel, spatial=spatial)
 
     def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:

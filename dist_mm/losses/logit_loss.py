@@ -1,11 +1,11 @@
 """DIST logit-level loss for dense outputs."""
 from typing import Dict, Optional, Union
 
-from mmrazor.registry import MODELS
 from torch import Tensor
 
-from .base import (RelationLoss, anchor_view, check_activation,
-                   resize_student)
+from mmrazor.registry import MODELS
+
+from .base import RelationLoss, anchor_view, check_activation, resize_student
 from .checks import check_mask, check_pair
 from .labels import valid_mask_from_labels
 from .relations import dist_relations
@@ -99,8 +99,7 @@ class DISTLogitLoss(RelationLoss):
         class dim."""
         if self.anchor_classes is None:
             return preds, 1
-        return anchor_view(preds, self.anchor_classes,
-                           type(self).__name__), 2
+        return anchor_view(preds, self.anchor_classes, type(self).__name__), 2
 
     def relations(self,
                   preds_S: Tensor,
@@ -120,8 +119,7 @@ class DISTLogitLoss(RelationLoss):
             valid_mask = valid_mask.unsqueeze(1)
         inter, intra = dist_relations(preds_S, preds_T, class_dim, self.tau,
                                       self.activation, valid_mask,
-                                      self.sync_intra_class,
-                                      self.spread_floor,
+                                      self.sync_intra_class, self.spread_floor,
                                       self.teacher_flat_rtol)
         return dict(inter=inter, intra=intra)
 

@@ -56,7 +56,9 @@ def _sum_of_products(x: Tensor, y: Tensor, dims: Tuple[int, ...],
     return torch.mul(x, y, out=buffer).sum(dims, keepdim=True)
 
 
-def _near_constant(sq_norm_c: Tensor, mean: Tensor, count: Tensor,
+def _near_constant(sq_norm_c: Tensor,
+                   mean: Tensor,
+                   count: Tensor,
                    rtol: float = ROUNDING_RTOL) -> Tensor:
     """Slices whose centred norm is at most ``rtol`` of their magnitude
     (``||x||^2 = ||x_c||^2 + count * mean^2``); the default is float
@@ -122,9 +124,9 @@ class PearsonDistance(torch.autograd.Function):
 
         grad_a = grad_b = None
         if need_a:
-            grad_a = grad(a, b, mean_a, mean_b, norm_a, norm_b,
-                          scale * _spread_damping(norm_a, norm_b,
-                                                  ctx.spread_floor))
+            grad_a = grad(
+                a, b, mean_a, mean_b, norm_a, norm_b,
+                scale * _spread_damping(norm_a, norm_b, ctx.spread_floor))
         if need_b:
             grad_b = grad(b, a, mean_b, mean_a, norm_b, norm_a, scale)
         return grad_a, grad_b, None, None, None, None, None
@@ -226,8 +228,8 @@ def synced_pearson_distance(a: Tensor,
         .expand_as(a)
 
     def summed(*terms: Tensor) -> Tensor:
-        return all_reduce(torch.stack([t.sum(dims, keepdim=True)
-                                       for t in terms]))
+        return all_reduce(
+            torch.stack([t.sum(dims, keepdim=True) for t in terms]))
 
     count, sum_a, sum_b = summed(w, a * w, b * w)
     mean_a = sum_a / count.clamp_min(1.0)

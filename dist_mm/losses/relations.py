@@ -68,16 +68,23 @@ def dist_relations(logits_s: Tensor,
         y_s = class_probs(logits_s, class_dim, tau, activation)
         with torch.no_grad():
             y_t = class_probs(logits_t.detach(), class_dim, tau, activation)
-        inter = pearson_distance(y_s, y_t, class_dim,
-                                 spread_floor=spread_floor,
-                                 flat_rtol=flat_rtol)
-        inter = masked_mean(inter, None if valid is None else
-                            valid.squeeze(class_dim))
+        inter = pearson_distance(
+            y_s,
+            y_t,
+            class_dim,
+            spread_floor=spread_floor,
+            flat_rtol=flat_rtol)
+        inter = masked_mean(
+            inter, None if valid is None else valid.squeeze(class_dim))
         instance_dims = tuple(d for d in range(y_s.ndim) if d != class_dim)
         intra_fn = synced_pearson_distance if sync_intra else pearson_distance
-        intra = intra_fn(y_s, y_t, instance_dims, weight=valid,
-                         spread_floor=spread_floor,
-                         flat_rtol=flat_rtol).mean()
+        intra = intra_fn(
+            y_s,
+            y_t,
+            instance_dims,
+            weight=valid,
+            spread_floor=spread_floor,
+            flat_rtol=flat_rtol).mean()
     return tau**2 * inter, tau**2 * intra
 
 
@@ -93,8 +100,9 @@ def feature_relations(feat_s: Tensor, feat_t: Tensor) -> Tuple[Tensor, Tensor]:
         f_s = upcast(feat_s)
         f_t = upcast(feat_t.detach())
         channel = pearson_distance(f_s, f_t, 1).mean()
-        spatial = pearson_distance(f_s.sum(1).flatten(1),
-                                   f_t.sum(1).flatten(1), 1).mean()
+        spatial = pearson_distance(
+            f_s.sum(1).flatten(1),
+            f_t.sum(1).flatten(1), 1).mean()
     return channel, spatial
 
 
@@ -146,7 +154,8 @@ def non_target_relation(logits_t: Tensor,
         with torch.no_grad():
             e_s = class_probs(logits_s.detach(), class_dim, tau, activation)
         target_column = torch.zeros_like(e_t).scatter_(
-            class_dim, index, foreground.unsqueeze(class_dim).to(e_t.dtype))
+            class_dim, index,
+            foreground.unsqueeze(class_dim).to(e_t.dtype))
         non_target = 1.0 - target_column
         dist = pearson_distance(e_t, e_s, class_dim, weight=non_target)
         return tau**2 * masked_mean(dist, valid)
@@ -183,7 +192,8 @@ def target_terms(logits: Tensor,
             counted = valid
         else:
             onehot = torch.zeros_like(x).scatter_(
-                class_dim, index, foreground.unsqueeze(class_dim).to(x.dtype))
+                class_dim, index,
+                foreground.unsqueeze(class_dim).to(x.dtype))
             loss = F.binary_cross_entropy_with_logits(
                 x, onehot, reduction='none').sum(class_dim)
             counted = valid & foreground

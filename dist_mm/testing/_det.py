@@ -7,6 +7,7 @@ import copy
 from typing import Dict, List
 
 import torch
+
 from mmdet.structures import DetDataSample
 from mmengine.config import ConfigDict
 from mmengine.hub import get_config
@@ -18,8 +19,8 @@ FASTER_RCNN = 'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py'
 
 def tiny_resnet_fpn(model: Dict, width: int, depth: int = 18) -> Dict:
     """Shrink an mmdet ResNet-FPN model config in place and return it."""
-    model.backbone.update(depth=depth, base_channels=width, init_cfg=None,
-                          frozen_stages=-1)
+    model.backbone.update(
+        depth=depth, base_channels=width, init_cfg=None, frozen_stages=-1)
     expansion = 1 if depth < 50 else 4
     model.neck.in_channels = [width * expansion * 2**i for i in range(4)]
     model.neck.out_channels = 16
@@ -33,8 +34,8 @@ def tiny_faster_rcnn(width: int = 8,
     tiny_resnet_fpn(model, width)
     model.rpn_head.update(in_channels=16, feat_channels=16)
     model.roi_head.bbox_roi_extractor.out_channels = 16
-    model.roi_head.bbox_head.update(in_channels=16, fc_out_channels=32,
-                                    num_classes=num_classes)
+    model.roi_head.bbox_head.update(
+        in_channels=16, fc_out_channels=32, num_classes=num_classes)
     model.train_cfg.rpn_proposal.update(nms_pre=200, max_per_img=64)
     model.train_cfg.rcnn.sampler.num = 32
     model.test_cfg.rpn.update(nms_pre=200, max_per_img=64)
@@ -42,22 +43,27 @@ def tiny_faster_rcnn(width: int = 8,
     return model
 
 
-def det_batch(num_images: int = 2, size: int = 64,
-              num_classes: int = NUM_CLASSES, seed: int = 0) -> Dict:
+def det_batch(num_images: int = 2,
+              size: int = 64,
+              num_classes: int = NUM_CLASSES,
+              seed: int = 0) -> Dict:
     """A batch in the format mmdet's data preprocessor takes."""
     gen = torch.Generator().manual_seed(seed)
     inputs: List[torch.Tensor] = []
     samples: List[DetDataSample] = []
     for _ in range(num_images):
         inputs.append(
-            torch.randint(0, 256, (3, size, size), generator=gen,
-                          dtype=torch.uint8))
+            torch.randint(
+                0, 256, (3, size, size), generator=gen, dtype=torch.uint8))
         xy = torch.rand(3, 2, generator=gen) * size * 0.5
         wh = torch.rand(3, 2, generator=gen) * size * 0.4 + 8
-        sample = DetDataSample(metainfo=dict(
-            img_shape=(size, size), ori_shape=(size, size),
-            pad_shape=(size, size), scale_factor=(1.0, 1.0),
-            batch_input_shape=(size, size)))
+        sample = DetDataSample(
+            metainfo=dict(
+                img_shape=(size, size),
+                ori_shape=(size, size),
+                pad_shape=(size, size),
+                scale_factor=(1.0, 1.0),
+                batch_input_shape=(size, size)))
         sample.gt_instances = InstanceData(
             bboxes=torch.cat([xy, (xy + wh).clamp(max=size - 1)], 1),
             labels=torch.randint(0, num_classes, (3, ), generator=gen))
@@ -73,8 +79,11 @@ def tiny_retinanet(width: int = 8,
     """RetinaNet R-18-FPN with ``width`` base channels, 16-ch FPN/head."""
     model = copy.deepcopy(get_config(RETINANET).model)
     tiny_resnet_fpn(model, width)
-    model.bbox_head.update(in_channels=16, feat_channels=16, stacked_convs=1,
-                           num_classes=num_classes)
+    model.bbox_head.update(
+        in_channels=16,
+        feat_channels=16,
+        stacked_convs=1,
+        num_classes=num_classes)
     model.test_cfg.update(nms_pre=100, max_per_img=20)
     model._scope_ = 'mmdet'
     return model

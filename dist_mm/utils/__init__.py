@@ -1,6 +1,5 @@
 """Helpers shared by the package's tools."""
-from .benchmark import (exact_rss_env, measure, measure_peaks,
-                        time_interleaved)
+from .benchmark import exact_rss_env, measure, measure_peaks, time_interleaved
 from .config import check_data_roots, check_work_dir, load_tool_config
 
 __all__ = [

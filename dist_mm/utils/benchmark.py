@@ -43,7 +43,8 @@ def _run_once(step: Callable[[], Any], device: str = 'cpu'):
     return seconds, (peak - base) / 2**20, value
 
 
-def measure(step: Callable[[], Any], reps: int,
+def measure(step: Callable[[], Any],
+            reps: int,
             device: str = 'cpu') -> Dict[str, Any]:
     """Run ``step`` ``reps + 1`` times (the first warms up).
 
@@ -54,9 +55,10 @@ def measure(step: Callable[[], Any], reps: int,
         last return value of ``step`` (``value``).
     """
     runs = [_run_once(step, device) for _ in range(reps + 1)][1:]
-    return dict(time=statistics.median(r[0] for r in runs),
-                peak=statistics.median(r[1] for r in runs),
-                value=runs[-1][2])
+    return dict(
+        time=statistics.median(r[0] for r in runs),
+        peak=statistics.median(r[1] for r in runs),
+        value=runs[-1][2])
 
 
 def exact_rss_env() -> Dict[str, str]:
@@ -71,13 +73,17 @@ def exact_rss_env() -> Dict[str, str]:
     reused without showing), so it is set for a new process; it adds
     page-fault time to every large allocation: take no timings there.
     """
-    return dict(os.environ, GLIBC_TUNABLES=':'.join(
-        [os.environ.get('GLIBC_TUNABLES', ''),
-         'glibc.malloc.mmap_threshold=65536',
-         'glibc.malloc.trim_threshold=65536']).lstrip(':'))
+    return dict(
+        os.environ,
+        GLIBC_TUNABLES=':'.join([
+            os.environ.get('GLIBC_TUNABLES',
+                           ''), 'glibc.malloc.mmap_threshold=65536',
+            'glibc.malloc.trim_threshold=65536'
+        ]).lstrip(':'))
 
 
-def time_interleaved(steps: Dict[str, Callable[[], Any]], reps: int,
+def time_interleaved(steps: Dict[str, Callable[[], Any]],
+                     reps: int,
                      device: str = 'cpu') -> Dict[str, float]:
     """Median seconds of each step, timed round-robin.
 
@@ -97,6 +103,8 @@ def measure_peaks(steps: Dict[str, Callable[[], Any]],
 
     On CPU, call it in a process started with :func:`exact_rss_env`.
     """
-    return {name: statistics.median(
-        [_run_once(step, device)[1] for _ in range(3)][1:])
-        for name, step in steps.items()}
+    return {
+        name: statistics.median([_run_once(step, device)[1]
+                                 for _ in range(3)][1:])
+        for name, step in steps.items()
+    }

@@ -27,8 +27,10 @@ PREFIX = 'architecture.'
 def convert(checkpoint: Dict) -> Dict:
     """Student weights of a ``SingleTeacherDistill``-style checkpoint."""
     state_dict = checkpoint.get('state_dict', checkpoint)
-    student = {k[len(PREFIX):]: v for k, v in state_dict.items()
-               if k.startswith(PREFIX)}
+    student = {
+        k[len(PREFIX):]: v
+        for k, v in state_dict.items() if k.startswith(PREFIX)
+    }
     if not student:
         raise ValueError(
             f'no "{PREFIX}*" weights in the checkpoint (keys look like '
@@ -44,8 +46,7 @@ def main() -> None:
     parser.add_argument('src', help='distillation checkpoint')
     parser.add_argument('dst', help='output student checkpoint')
     args = parser.parse_args()
-    checkpoint = CheckpointLoader.load_checkpoint(args.src,
-                                                  map_location='cpu')
+    checkpoint = CheckpointLoader.load_checkpoint(args.src, map_location='cpu')
     student = convert(checkpoint)
     with io.BytesIO() as buffer:
         torch.save(student, buffer)

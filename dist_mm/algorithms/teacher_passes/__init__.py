@@ -21,9 +21,9 @@ def _family(path: str) -> Optional[type]:
         return None
 
 
-def build_teacher_pass(teacher: nn.Module,
-                       sources: Optional[Collection[str]] = None
-                       ) -> TeacherPass:
+def build_teacher_pass(
+        teacher: nn.Module,
+        sources: Optional[Collection[str]] = None) -> TeacherPass:
     """The registered pass for ``teacher``'s family: the one whose family
     class comes first in the teacher's MRO (the most specific).
 
@@ -40,9 +40,10 @@ def build_teacher_pass(teacher: nn.Module,
                     mro.index(family) < depth:
                 best, depth = cls, mro.index(family)
     if best is None:
-        supported = sorted(path.rsplit('.', 1)[1]
-                           for cls in TEACHER_PASSES.module_dict.values()
-                           for path in cls.families)
+        supported = sorted(
+            path.rsplit('.', 1)[1]
+            for cls in TEACHER_PASSES.module_dict.values()
+            for path in cls.families)
         raise ValueError(
             f'DISTPlusDistill has no teacher pass for a '
             f'{type(teacher).__name__} teacher (a '
@@ -66,6 +67,8 @@ def teacher_forward(teacher: nn.Module,
     return build_teacher_pass(teacher, sources)(inputs, rois)
 
 
-__all__ = ['TEACHER_PASSES', 'TeacherPass', 'build_teacher_pass',
-           'teacher_forward', 'TwoStageTeacherPass', 'DenseHeadTeacherPass',
-           'EncoderDecoderTeacherPass', 'CascadeEncoderDecoderTeacherPass']
+__all__ = [
+    'TEACHER_PASSES', 'TeacherPass', 'build_teacher_pass', 'teacher_forward',
+    'TwoStageTeacherPass', 'DenseHeadTeacherPass', 'EncoderDecoderTeacherPass',
+    'CascadeEncoderDecoderTeacherPass'
+]

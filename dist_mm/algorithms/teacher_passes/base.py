@@ -2,8 +2,9 @@
 forward-only for distillation."""
 from typing import Collection, Dict, List, Optional, Tuple
 
-from mmengine.registry import Registry
 from torch import Tensor, nn
+
+from mmengine.registry import Registry
 
 #: the teacher passes by name; :func:`build_teacher_pass` picks by family
 TEACHER_PASSES = Registry('teacher pass')
@@ -58,7 +59,8 @@ class TeacherPass:
         return teacher.backbone(inputs)
 
     def student_roi_modules(
-        self, student: nn.Module, student_sources: Optional[Collection[str]]
+            self, student: nn.Module,
+            student_sources: Optional[Collection[str]]
     ) -> Dict[str, nn.Module]:
         """``{kind: student module}``: the RoIs the teacher scores, by kind
         (``'bbox'``, ``'mask'``), and the student module whose forward

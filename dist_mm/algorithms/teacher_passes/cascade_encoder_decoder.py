@@ -16,8 +16,10 @@ class CascadeEncoderDecoderTeacherPass(EncoderDecoderTeacherPass):
     def decode(self, feats) -> List:
         heads = self.teacher.decode_head
         every = self.sources is None or 'decode_head' in self.sources
-        read = [i for i in range(len(heads))
-                if every or self.reads(f'decode_head.{i}')]
+        read = [
+            i for i in range(len(heads))
+            if every or self.reads(f'decode_head.{i}')
+        ]
         if not read:
             return []
         out = heads[0](feats)

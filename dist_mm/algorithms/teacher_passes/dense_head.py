@@ -37,8 +37,10 @@ class DenseHeadTeacherPass(TeacherPass):
                 not isinstance(getattr(head, 'cls_convs', None),
                                nn.ModuleList):
             return None
-        read = {s.split('.')[1] for s in self.sources
-                if s.startswith('bbox_head.')} - {'cls_convs'}
+        read = {
+            s.split('.')[1]
+            for s in self.sources if s.startswith('bbox_head.')
+        } - {'cls_convs'}
         name = read.pop() if len(read) == 1 else ''
         return name if 'cls' in name else None
 
@@ -54,4 +56,4 @@ class DenseHeadTeacherPass(TeacherPass):
         per_level = isinstance(cls, nn.ModuleList)
         return [[(cls[i] if per_level else cls)(reduce(
             lambda x, conv: conv(x), convs[i] if per_level else convs, feat))
-            for i, feat in enumerate(feats)]]
+                 for i, feat in enumerate(feats)]]

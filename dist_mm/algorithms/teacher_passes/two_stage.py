@@ -16,8 +16,9 @@ MASK = ('roi_head.mask_head', 'roi_head.mask_roi_extractor')
 def recorded_stages(sources: Optional[Collection[str]]) -> List[int]:
     """Cascade stages whose bbox head or RoI extractor is recorded."""
     pattern = re.compile(r'roi_head\.bbox_(?:head|roi_extractor)\.(\d+)')
-    return sorted({int(m.group(1)) for s in sources or ()
-                   if (m := pattern.match(s))})
+    return sorted(
+        {int(m.group(1))
+         for s in sources or () if (m := pattern.match(s))})
 
 
 @TEACHER_PASSES.register_module()
@@ -51,9 +52,8 @@ class TwoStageTeacherPass(TeacherPass):
             self.reads(*BBOX)
         self.read_mask = sources is not None and self.reads(*MASK)
         self.stages = recorded_stages(sources) or [0]
-        if self.read_mask and (self.cascade or
-                               getattr(roi_head, 'share_roi_extractor',
-                                       False)):
+        if self.read_mask and (self.cascade or getattr(
+                roi_head, 'share_roi_extractor', False)):
             raise ValueError(
                 'teacher mask-head recorders need a Mask R-CNN teacher with '
                 'its own mask_roi_extractor; a cascade or shared-extractor '
@@ -61,10 +61,14 @@ class TwoStageTeacherPass(TeacherPass):
                 'features instead.')
 
     def student_roi_modules(
-        self, student: nn.Module, student_sources: Optional[Collection[str]]
+            self, student: nn.Module,
+            student_sources: Optional[Collection[str]]
     ) -> Dict[str, nn.Module]:
-        kinds = [k for k, read in (('bbox', self.read_bbox),
-                                   ('mask', self.read_mask)) if read]
+        kinds = [
+            k
+            for k, read in (('bbox', self.read_bbox), ('mask', self.read_mask))
+            if read
+        ]
         if not kinds:
             return {}
         roi_head = getattr(student, 'roi_head', None)
@@ -101,9 +105,11 @@ class TwoStageTeacherPass(TeacherPass):
         feats = self.features(inputs, heads)
         if not heads:
             return [feats]
-        missing = [k for k, read in (('bbox', self.read_bbox),
-                                     ('mask', self.read_mask))
-                   if read and rois.get(k) is None]
+        missing = [
+            k
+            for k, read in (('bbox', self.read_bbox), ('mask', self.read_mask))
+            if read and rois.get(k) is None
+        ]
         if missing:
             raise RuntimeError(
                 f'a two-stage teacher scores the student\'s sampled RoIs '
@@ -114,9 +120,10 @@ class TwoStageTeacherPass(TeacherPass):
         # (channels_last input gives wrong values, silently) and has no
         # bfloat16 kernel: pool from contiguous float32 maps; the head's
         # layers still autocast
-        feats = tuple(f.to(torch.float32 if f.dtype == torch.bfloat16 else
-                           f.dtype, memory_format=torch.contiguous_format)
-                      for f in feats)
+        feats = tuple(
+            f.to(
+                torch.float32 if f.dtype == torch.bfloat16 else f.dtype,
+                memory_format=torch.contiguous_format) for f in feats)
         roi_head = self.teacher.roi_head
         outs = []
         if self.read_bbox:
