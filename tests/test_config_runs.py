@@ -21,9 +21,11 @@ import pytest
 import torch
 
 from dist_mm.algorithms import build_model
-from dist_mm.datasets import COCO_CLASSES, make_cityscapes, make_coco
+from dist_mm.datasets import make_cityscapes, make_coco
 from dist_mm.utils import load_tool_config
+from mmdet.datasets import CocoDataset
 from mmengine.config import Config
+from mmengine.hub import get_config
 from mmengine.runner import Runner
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -47,12 +49,15 @@ def workspace(tmp_path_factory):
     ws = tmp_path_factory.mktemp('ws')
     for name in ('configs', 'tools'):
         os.symlink(osp.join(ROOT, name), ws / name)
+    # COCO's 80 category names (the shapes are the first three), as the
+    # configs' CocoDataset and CocoMetric expect
     make_coco(
         str(ws / 'data' / 'coco'),
         DET_IMAGES,
         2,
         size=DET_SIZE,
-        object_size=(24, 64))
+        object_size=(24, 64),
+        categories=CocoDataset.METAINFO['classes'])
     make_cityscapes(str(ws / 'data' / 'cityscapes'), 2, 2, size=SEG_SIZE)
     return ws
 
@@ -83,8 +88,7 @@ def _index(pipeline: List[Dict], *types: str) -> int:
 def cpu_options(cfg: Config, teacher_ckpt=None) -> Dict[str, Any]:
     """``--cfg-options`` making a COCO / Cityscapes config CPU-sized: small
     images, 2 training iterations, one validation, no worker processes;
-    the synthetic COCO's classes; the local teacher checkpoint, no ImageNet
-    weights."""
+    the local teacher checkpoint, no ImageNet weights."""
     seg = 'cityscapes' in cfg.train_dataloader.dataset.data_root
     options = {}
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
@@ -97,7 +101,6 @@ def cpu_options(cfg: Config, teacher_ckpt=None) -> Dict[str, Any]:
             options[resize] = SEG_SIZE
         else:
             options[resize] = DET_SIZE
-            options[f'{loader}.dataset.metainfo.classes'] = list(COCO_CLASSES)
     model = 'model'
     if cfg.model.type == 'DISTPlusDistill':
         model = 'model.architecture'
@@ -109,7 +112,8 @@ def cpu_options(cfg: Config, teacher_ckpt=None) -> Dict[str, Any]:
         options[f'{model}.pretrained'] = None
     else:
         options[f'{model}.backbone.init_cfg'] = None
-    if seg:
+    if seg:  # DDP refuses SyncBN on CPU: BN in the student and the teacher
+        options.update(_bn_options(cfg.model))
         crop = _index(cfg.train_dataloader.dataset.pipeline, 'RandomCrop')
         options[f'train_dataloader.dataset.pipeline.{crop}.crop_size'] = \
             SEG_SIZE[::-1]
@@ -125,6 +129,34 @@ def cpu_options(cfg: Config, teacher_ckpt=None) -> Dict[str, Any]:
             'train_cfg.max_epochs': 1,
             'train_cfg.val_interval': 1
         })
+    return options
+
+
+def _sync_bn(node: Any, path: str) -> List[str]:
+    """Config keys (under ``path``) of every SyncBN ``norm_cfg``."""
+    if isinstance(node, dict):
+        if node.get('type') == 'SyncBN':
+            return [path]
+        return [
+            k for key, value in node.items()
+            for k in _sync_bn(value, f'{path}.{key}')
+        ]
+    return []
+
+
+def _bn_options(model: Config) -> Dict[str, str]:
+    """BN for the SyncBN layers of a distillation model's student and
+    teacher, or of a plain model (``cfg_path`` models: in their
+    ``override``)."""
+    options = {}
+    parts = [('model', model)] if 'architecture' not in model else [
+        ('model.architecture', model.architecture),
+        ('model.teacher', model.teacher)
+    ]
+    for key, part in parts:
+        if 'cfg_path' in part:
+            key, part = f'{key}.override', get_config(part.cfg_path).model
+        options.update({f'{k}.type': 'BN' for k in _sync_bn(part, key)})
     return options
 
 

@@ -47,6 +47,28 @@ def test_coco_layout_loads_and_perfect_boxes_score_full_map(tmp_path):
     assert results['coco/bbox_mAP'] == 1.0
 
 
+def test_coco_layout_with_coco_category_names_loads_with_coco_metainfo(
+        tmp_path):
+    """With COCO's 80 names, an unchanged COCO config's dataset (its default
+    metainfo) reads the shapes as its first three classes."""
+    make_coco(
+        str(tmp_path),
+        num_train=0,
+        num_val=8,
+        categories=CocoDataset.METAINFO['classes'])
+    dataset = CocoDataset(
+        data_root=str(tmp_path),
+        ann_file='annotations/instances_val2017.json',
+        data_prefix=dict(img='val2017/'),
+        pipeline=[dict(type='mmdet.LoadAnnotations', with_bbox=True)])
+    labels = np.concatenate(
+        [dataset[i]['gt_bboxes_labels'] for i in range(len(dataset))])
+    assert len(dataset) == 8 and len(dataset.metainfo['classes']) == 80
+    assert set(labels) == {0, 1, 2}
+    with pytest.raises(ValueError, match='at least 3 categories'):
+        make_coco(str(tmp_path), categories=('person', 'car'))
+
+
 def cityscapes_split(root, split):
     """mmseg's CityscapesDataset over one split of a synthetic dataset."""
     return CityscapesDataset(

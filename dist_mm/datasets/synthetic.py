@@ -9,7 +9,7 @@ and noise, so a larger model learns it better than a smaller one.
 import json
 import os
 import os.path as osp
-from typing import Dict, List, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -87,12 +87,13 @@ def _to_uint8(image: np.ndarray, rng: np.random.Generator,
 
 
 def make_coco(
-        root: str,
-        num_train: int = 64,
-        num_val: int = 16,
-        size: Tuple[int, int] = (96, 96),
-        seed: int = 0,
-        object_size: Tuple[float, float] = (16, 36),
+    root: str,
+    num_train: int = 64,
+    num_val: int = 16,
+    size: Tuple[int, int] = (96, 96),
+    seed: int = 0,
+    object_size: Tuple[float, float] = (16, 36),
+    categories: Sequence[str] = COCO_CLASSES,
 ) -> Dict:
     """Write ``root/{train2017,val2017}`` JPEGs and
     ``root/annotations/instances_{train,val}2017.json``.
@@ -101,9 +102,17 @@ def make_coco(
     triangles with random colours and random textures on a cluttered
     background, ``object_size`` (min, max) pixels wide.
 
+    ``categories`` are the annotation files' category names (ids 1, 2, ...):
+    the three shapes are the first three. The default names them by shape;
+    COCO's 80 names make a dataset that an unchanged COCO config reads (the
+    shapes are then 'person', 'bicycle' and 'car').
+
     Returns:
         dict: number of images and annotations per split.
     """
+    if len(categories) < len(COCO_CLASSES):
+        raise ValueError(f'make_coco needs at least {len(COCO_CLASSES)} '
+                         f'categories, one per shape; got {list(categories)}')
     rng = np.random.default_rng(seed)
     w, h = size
     stats = {}
@@ -134,7 +143,7 @@ def make_coco(
                     dict(
                         id=len(annotations) + 1,
                         image_id=image_id,
-                        category_id=label + 1,
+                        category_id=label + 1,  # the label-th category
                         bbox=bbox,
                         area=float(len(xs)),
                         iscrowd=0,
@@ -144,9 +153,9 @@ def make_coco(
                 osp.join(root, split, name), quality=95)
             images.append(dict(id=image_id, file_name=name, width=w, height=h))
         os.makedirs(osp.join(root, 'annotations'), exist_ok=True)
-        categories = [
+        category_list = [
             dict(id=i + 1, name=n, supercategory='shape')
-            for i, n in enumerate(COCO_CLASSES)
+            for i, n in enumerate(categories)
         ]
         with open(
                 osp.join(root, 'annotations', f'instances_{split}.json'),
@@ -155,7 +164,7 @@ def make_coco(
                 dict(
                     images=images,
                     annotations=annotations,
-                    categories=categories), f)
+                    categories=category_list), f)
         stats[split] = dict(images=len(images), annotations=len(annotations))
     return stats
 
