@@ -15,7 +15,7 @@ import shlex
 import socket
 import subprocess
 import sys
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
 import pytest
 import torch
@@ -85,7 +85,8 @@ def _index(pipeline: List[Dict], *types: str) -> int:
     return next(i for i, t in enumerate(pipeline) if t['type'] in types)
 
 
-def cpu_options(cfg: Config, teacher_ckpt=None) -> Dict[str, Any]:
+def cpu_options(cfg: Config, teacher_ckpt: Callable[[Config],
+                                                    str]) -> Dict[str, Any]:
     """``--cfg-options`` making a COCO / Cityscapes config CPU-sized: small
     images, 2 training iterations, one validation, no worker processes;
     the local teacher checkpoint, no ImageNet weights."""
@@ -97,10 +98,7 @@ def cpu_options(cfg: Config, teacher_ckpt=None) -> Dict[str, Any]:
         pipeline = cfg[loader].dataset.pipeline
         resize = f'{loader}.dataset.pipeline.' \
             f'{_index(pipeline, "Resize", "RandomResize")}.scale'
-        if seg:
-            options[resize] = SEG_SIZE
-        else:
-            options[resize] = DET_SIZE
+        options[resize] = SEG_SIZE if seg else DET_SIZE
     model = 'model'
     if cfg.model.type == 'DISTPlusDistill':
         model = 'model.architecture'
@@ -110,14 +108,14 @@ def cpu_options(cfg: Config, teacher_ckpt=None) -> Dict[str, Any]:
     # no ImageNet weights for the student's backbone (no download here)
     if seg:
         options[f'{model}.pretrained'] = None
-    else:
-        options[f'{model}.backbone.init_cfg'] = None
-    if seg:  # DDP refuses SyncBN on CPU: BN in the student and the teacher
+        # DDP refuses SyncBN on CPU: BN in the student and the teacher
         options.update(_bn_options(cfg.model))
         crop = _index(cfg.train_dataloader.dataset.pipeline, 'RandomCrop')
         options[f'train_dataloader.dataset.pipeline.{crop}.crop_size'] = \
             SEG_SIZE[::-1]
         options[f'{model}.data_preprocessor.size'] = SEG_SIZE[::-1]
+    else:
+        options[f'{model}.backbone.init_cfg'] = None
     if cfg.train_cfg.type == 'IterBasedTrainLoop':
         options.update({
             'train_cfg.max_iters': 2,
