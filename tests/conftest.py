@@ -2,8 +2,10 @@
 ``default_scope = 'mmrazor'`` do (a Runner in an earlier test may have left
 another scope current)."""
 import pytest
+import torch
 
 import dist_mm  # noqa: F401  (torch 2.x fixes before mmrazor is imported)
+from dist_mm.algorithms import build_model
 from mmengine.registry import DefaultScope
 
 
@@ -11,3 +13,24 @@ from mmengine.registry import DefaultScope
 def mmrazor_scope():
     with DefaultScope.overwrite_default_scope('mmrazor'):
         yield
+
+
+@pytest.fixture(scope='session')
+def teacher_ckpts(tmp_path_factory):
+    """``get(teacher_cfg)``: the path of a locally saved checkpoint of that
+    teacher architecture (one per architecture), for configs whose
+    ``teacher_ckpt`` is a model-zoo URL that cannot be downloaded here."""
+    cache = {}
+
+    def get(teacher_cfg):
+        key = str(teacher_cfg)
+        if key not in cache:
+            path = tmp_path_factory.mktemp('teachers') / f'{len(cache)}.pth'
+            teacher = build_model(teacher_cfg.to_dict())
+            torch.save(
+                dict(state_dict=teacher.state_dict(), meta=dict(arch=key)),
+                path)
+            cache[key] = str(path)
+        return cache[key]
+
+    return get

@@ -20,7 +20,6 @@ from typing import Any, Callable, Dict, List
 import pytest
 import torch
 
-from dist_mm.algorithms import build_model
 from dist_mm.datasets import make_cityscapes, make_coco
 from dist_mm.utils import load_tool_config
 from mmdet.datasets import CocoDataset
@@ -62,34 +61,16 @@ def workspace(tmp_path_factory):
     return ws
 
 
-@pytest.fixture(scope='module')
-def teacher_ckpt(workspace):
-    """A locally saved checkpoint of a config's teacher architecture."""
-    cache = {}
-
-    def get(cfg: Config) -> str:
-        teacher = cfg.model.teacher
-        key = str(teacher)
-        if key not in cache:
-            path = workspace / f'teacher{len(cache)}.pth'
-            torch.save(
-                dict(state_dict=build_model(teacher.to_dict()).state_dict()),
-                path)
-            cache[key] = str(path)
-        return cache[key]
-
-    return get
-
-
 def _index(pipeline: List[Dict], *types: str) -> int:
     return next(i for i, t in enumerate(pipeline) if t['type'] in types)
 
 
-def cpu_options(cfg: Config, teacher_ckpt: Callable[[Config],
-                                                    str]) -> Dict[str, Any]:
+def cpu_options(cfg: Config, teacher_ckpts: Callable[[Dict],
+                                                     str]) -> Dict[str, Any]:
     """``--cfg-options`` making a COCO / Cityscapes config CPU-sized: small
     images, 2 training iterations, one validation, no worker processes;
-    the local teacher checkpoint, no ImageNet weights."""
+    the local teacher checkpoint (``teacher_ckpts``: conftest's fixture), no
+    ImageNet weights."""
     seg = 'cityscapes' in cfg.train_dataloader.dataset.data_root
     options = {}
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
@@ -104,7 +85,7 @@ def cpu_options(cfg: Config, teacher_ckpt: Callable[[Config],
         model = 'model.architecture'
         if 'cfg_path' in cfg.model.architecture:
             model += '.override'
-        options['model.teacher_ckpt'] = teacher_ckpt(cfg)
+        options['model.teacher_ckpt'] = teacher_ckpts(cfg.model.teacher)
     # no ImageNet weights for the student's backbone (no download here)
     if seg:
         options[f'{model}.pretrained'] = None
@@ -172,14 +153,14 @@ def as_cli(options: Dict[str, Any]) -> List[str]:
 
 
 @pytest.mark.parametrize('path', CONFIGS)
-def test_config_trains_two_iterations(path, workspace, teacher_ckpt,
+def test_config_trains_two_iterations(path, workspace, teacher_ckpts,
                                       monkeypatch):
     """The config as shipped (models, distiller, optimizer, hooks), on the
     synthetic data: 2 training iterations with finite losses, distillation
     losses among them, and a validation."""
     monkeypatch.chdir(workspace)
     cfg = load_tool_config(path)
-    cfg.merge_from_dict(cpu_options(cfg, teacher_ckpt))
+    cfg.merge_from_dict(cpu_options(cfg, teacher_ckpts))
     cfg.work_dir = str(workspace / 'work_dirs' / osp.basename(path)[:-3])
     cfg.default_hooks.logger.interval = 1
     runner = Runner.from_cfg(cfg)
@@ -220,7 +201,7 @@ def _free_port() -> str:
 
 
 @pytest.mark.parametrize('readme', READMES)
-def test_config_readme_commands_run(readme, workspace, teacher_ckpt):
+def test_config_readme_commands_run(readme, workspace, teacher_ckpts):
     """Each command of the README as written, from a user's clone, with one
     process instead of the GPU count, the CPU-sized ``--cfg-options``
     appended, and ``<config>`` placeholders filled from the run before."""
@@ -238,7 +219,7 @@ def test_config_readme_commands_run(readme, workspace, teacher_ckpt):
             assert argv[procs].isdigit(), argv
             argv[procs] = '1'
             argv += as_cli(
-                cpu_options(load_tool_config(argv[2]), teacher_ckpt))
+                cpu_options(load_tool_config(argv[2]), teacher_ckpts))
             env['PORT'] = _free_port()
         out = subprocess.run(
             argv,

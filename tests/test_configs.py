@@ -8,9 +8,7 @@ import glob
 import os.path as osp
 
 import pytest
-import torch
 
-from dist_mm.algorithms import build_model
 from mmengine.config import Config
 from mmrazor.registry import MODELS
 
@@ -21,25 +19,6 @@ ALL = sorted(
     if not osp.basename(p).startswith('_'))
 DEMO = [p for p in ALL if osp.basename(osp.dirname(p)) == 'demo']
 CONFIGS = [p for p in ALL if p not in DEMO]
-
-
-@pytest.fixture(scope='module')
-def teacher_ckpts(tmp_path_factory):
-    """One locally saved checkpoint per teacher architecture."""
-    cache = {}
-
-    def get(teacher_cfg):
-        key = str(teacher_cfg)
-        if key not in cache:
-            path = tmp_path_factory.mktemp('teachers') / f'{len(cache)}.pth'
-            teacher = build_model(teacher_cfg.to_dict())
-            torch.save(
-                dict(state_dict=teacher.state_dict(), meta=dict(arch=key)),
-                path)
-            cache[key] = str(path)
-        return cache[key]
-
-    return get
 
 
 def test_all_benchmark_configs_are_found():

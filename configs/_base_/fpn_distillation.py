@@ -30,15 +30,19 @@ fpn_relation_losses = {
         loss_weight=1.0)
     for i in range(fpn_levels)
 }
+# Level i of the recorded FPN outputs, the student's through its 1x1 conv:
+# the two sides of every FPN-level loss
+fpn_student_levels = [
+    dict(from_student=True, recorder='fpn', data_idx=i, connector=f's_fpn{i}')
+    for i in range(fpn_levels)
+]
+fpn_teacher_levels = [
+    dict(from_student=False, recorder='fpn', data_idx=i)
+    for i in range(fpn_levels)
+]
 fpn_relation_mappings = {
     f'loss_fpn{i}':
-    dict(
-        preds_S=dict(
-            from_student=True,
-            recorder='fpn',
-            data_idx=i,
-            connector=f's_fpn{i}'),
-        preds_T=dict(from_student=False, recorder='fpn', data_idx=i))
+    dict(preds_S=fpn_student_levels[i], preds_T=fpn_teacher_levels[i])
     for i in range(fpn_levels)
 }
 # +mimic: MSE between the teacher's FPN maps and the student's after the
@@ -51,13 +55,7 @@ fpn_mimic_losses = {
 }
 fpn_mimic_mappings = {
     f'loss_fpn{i}':
-    dict(
-        s_feature=dict(
-            from_student=True,
-            recorder='fpn',
-            data_idx=i,
-            connector=f's_fpn{i}'),
-        t_feature=dict(from_student=False, recorder='fpn', data_idx=i))
+    dict(s_feature=fpn_student_levels[i], t_feature=fpn_teacher_levels[i])
     for i in range(fpn_levels)
 }
 fpn_mimic_distiller = dict(

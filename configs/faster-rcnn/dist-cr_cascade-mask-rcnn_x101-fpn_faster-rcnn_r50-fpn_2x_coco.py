@@ -4,7 +4,7 @@
 # with the other relation's weight at 0.
 _base_ = [
     './dist-cr-sr_cascade-mask-rcnn_x101-fpn_faster-rcnn_r50-fpn_2x_coco.py'
-]  # noqa: E501
+]
 
 model = dict(
     distiller=dict(distill_losses={

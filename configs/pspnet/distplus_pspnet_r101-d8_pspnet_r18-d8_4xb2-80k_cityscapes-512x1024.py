@@ -6,7 +6,7 @@
 # the ground-truth label, resized to stride 8; 255 pixels skipped).
 _base_ = [
     './dist_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'
-]  # noqa: E501
+]
 
 student_channels = 512
 teacher_channels = 2048
