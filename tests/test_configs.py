@@ -131,3 +131,9 @@ def test_demo_config_builds(path, teacher_ckpts):
         assert head.num_classes == len(cfg.demo_classes)
     assert cfg.train_cfg.max_iters >= cfg.demo_iters
     assert cfg.train_dataloader.dataset.data_root == cfg.demo_data_root
+    if 'demo_feature_weight' in cfg:  # toy-scale weight (README, Demo)
+        losses = cfg.model.distiller.distill_losses.values()
+        weights = [
+            x.loss_weight for x in losses if x.type == 'DISTFeatureLoss'
+        ]
+        assert weights and set(weights) == {cfg.demo_feature_weight}
