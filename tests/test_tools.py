@@ -269,12 +269,13 @@ def test_demo_ablation_switches_off_exactly_the_other_terms(pair):
 
 def test_demo_runs_every_pair_and_writes_tables_and_plot(tmp_path):
     """tools/demo.py as a user runs it, all three pairs (segmentation and
-    detection) at 2 iterations: every run trains and tests, the tables,
-    results.json and the PNG plot are written outside the repository."""
+    detection) at 2 iterations, two student runs at a time: every run
+    trains and tests, the tables, results.json and the PNG plot are written
+    outside the repository."""
     proc = subprocess.run([
         sys.executable,
         osp.join(ROOT, 'tools', 'demo.py'), '--task', 'all', '--iters', '2',
-        '--num-train', '8', '--num-val', '4', '--cwd',
+        '--num-train', '8', '--num-val', '4', '--jobs', '2', '--cwd',
         str(tmp_path)
     ],
                           text=True,
@@ -282,6 +283,8 @@ def test_demo_runs_every_pair_and_writes_tables_and_plot(tmp_path):
                           timeout=1200,
                           env=dict(os.environ, PYTHONWARNINGS='ignore'))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    # the students ran side by side, their lines told apart
+    assert '[distplus seed 0] $' in proc.stdout
     work = tmp_path / 'work_dirs' / 'demo'
     results = json.loads((work / 'results.json').read_text())
     assert set(results) == {

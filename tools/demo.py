@@ -30,6 +30,7 @@ Usage::
     python tools/demo.py --seeds 3 --scenes streets shapes  # README tables
     python tools/demo.py --task all               # + RetinaNet, Faster R-CNN
     python tools/demo.py --ablation               # + Table 12 rows
+    python tools/demo.py --seeds 3 --jobs 2       # 2 student runs at once
     python tools/demo.py --iters 50                       # a smoke run
 """
 import argparse
@@ -42,7 +43,9 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, NamedTuple, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -50,6 +53,7 @@ CONFIGS = osp.join(ROOT, 'configs', 'demo')
 WORK = 'work_dirs/demo'
 # mmengine's log lines worth showing (not the config dump)
 PROGRESS = re.compile(r' - mmengine - \w+ - (Iter|Epoch)\(|Error|Traceback')
+_CONFIG_LOCK = threading.Lock()
 
 
 class Pair(NamedTuple):
@@ -97,9 +101,16 @@ ABLATION = {
 }
 
 
-def run(cmd: List[str], log: str) -> None:
-    """Run a tool, streaming its progress lines, logging all."""
-    print('$', ' '.join(cmd), flush=True)
+def run(cmd: List[str],
+        log: str,
+        tag: str = '',
+        threads: Optional[int] = None) -> None:
+    """Run a tool, streaming its progress lines (after ``tag``), logging
+    all; ``threads``: its torch / OpenMP threads (default: all cores)."""
+    print(f'{tag}$', ' '.join(cmd), flush=True)
+    env = dict(os.environ, PYTHONUNBUFFERED='1')
+    if threads:
+        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     with open(log, 'w') as f:
         # unbuffered: python block-buffers a piped stdout, which held the
         # progress lines back until the run ended
@@ -108,11 +119,14 @@ def run(cmd: List[str], log: str) -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env=dict(os.environ, PYTHONUNBUFFERED='1'))
+            env=env)
         for line in proc.stdout:
             f.write(line)
             if PROGRESS.search(line):
-                print('   ', line.split(' - ')[-1].strip()[:150], flush=True)
+                print(
+                    f'   {tag}',
+                    line.split(' - ')[-1].strip()[:150],
+                    flush=True)
     if proc.wait():
         raise SystemExit(f'{cmd[1]} failed (exit {proc.returncode}); see '
                          f'{log}')
@@ -153,13 +167,16 @@ def train_and_test(pair: Pair,
                    work_dir: str,
                    iters: int,
                    seed: int,
-                   options: List[str] = ()) -> Dict:
-    """Train ``config`` into ``work_dir``, test its last checkpoint."""
+                   options: List[str] = (),
+                   threads: Optional[int] = None) -> Dict:
+    """Train ``config`` into ``work_dir``, test its last checkpoint;
+    ``threads``: per process, for runs side by side (``--jobs``)."""
     from mmengine.config import Config
     shutil.rmtree(work_dir, ignore_errors=True)
     os.makedirs(work_dir)
     path = osp.join(CONFIGS, config)
-    cfg = Config.fromfile(path)
+    with _CONFIG_LOCK:  # mmengine's Config imports modules while parsing
+        cfg = Config.fromfile(path)
     total = cfg.train_cfg.max_iters
     schedule = []
     if iters:
@@ -174,12 +191,13 @@ def train_and_test(pair: Pair,
     # five points of the validation curve
     schedule.append(f'train_cfg.val_interval={max(total // 5, 1)}')
     tools = osp.join(ROOT, 'tools')
+    tag = f'[{name} seed {seed}] ' if threads else ''
     start = time.time()
     run([
         sys.executable,
         osp.join(tools, 'train.py'), path, '--work-dir', work_dir,
         '--cfg-options', f'randomness.seed={seed}', *schedule, *options
-    ], osp.join(work_dir, 'train.out'))
+    ], osp.join(work_dir, 'train.out'), tag, threads)
     wall = time.time() - start
     with open(osp.join(work_dir, 'last_checkpoint')) as f:
         ckpt = f.read().strip()
@@ -188,7 +206,7 @@ def train_and_test(pair: Pair,
         sys.executable,
         osp.join(tools, 'test.py'), path, ckpt, '--work-dir', work_dir,
         '--dump-metrics', metrics_file
-    ], osp.join(work_dir, 'test.out'))
+    ], osp.join(work_dir, 'test.out'), tag, threads)
     with open(metrics_file) as f:
         metrics = json.load(f)
     records = logged_scalars(work_dir)
@@ -340,13 +358,22 @@ def run_experiment(key: str, scene: str, args: argparse.Namespace) -> Dict:
                   ablation_options(configs['distplus'], keep))
                  for name, (_, keep) in ABLATION.items()
                  if name not in ('dist', 'distplus')]
-    for seed in range(args.seeds):
-        for name, config, options in runs:
-            print(f'== {key}, {scene}: {name}, seed {seed}', flush=True)
-            results.setdefault(name, []).append(
-                train_and_test(pair, name, config,
-                               osp.join(work, f'{name}_seed{seed}'),
-                               args.iters, seed, options))
+    jobs = [(name, config, options, seed) for seed in range(args.seeds)
+            for name, config, options in runs]
+    # side by side, each process gets its share of the cores
+    threads = max(1, (os.cpu_count() or 1) // args.jobs) \
+        if args.jobs > 1 else None
+
+    def student(job):
+        name, config, options, seed = job
+        print(f'== {key}, {scene}: {name}, seed {seed}', flush=True)
+        return train_and_test(pair, name, config,
+                              osp.join(work, f'{name}_seed{seed}'), args.iters,
+                              seed, options, threads)
+
+    with ThreadPoolExecutor(args.jobs) as pool:
+        for (name, *_), result in zip(jobs, pool.map(student, jobs)):
+            results.setdefault(name, []).append(result)
     return results
 
 
@@ -374,6 +401,12 @@ def main(argv: Optional[List[str]] = None) -> None:
         default=1,
         help='student runs per model (seeds 0..N-1)')
     parser.add_argument(
+        '--jobs',
+        type=int,
+        default=1,
+        help='student runs side by side, each with cores / N threads '
+        '(the teacher runs alone first; s/iter then includes the sharing)')
+    parser.add_argument(
         '--ablation',
         action='store_true',
         help="also the paper's Table 12 rows")
@@ -388,6 +421,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument(
         '--cwd', default=ROOT, help='where data/ and work_dirs/ are written')
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f'--jobs must be 1 or more, got {args.jobs}')
     os.chdir(args.cwd)
     os.makedirs(WORK, exist_ok=True)
     experiments = [
