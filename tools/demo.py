@@ -358,8 +358,15 @@ def run_experiment(key: str, scene: str, args: argparse.Namespace) -> Dict:
                   ablation_options(configs['distplus'], keep))
                  for name, (_, keep) in ABLATION.items()
                  if name not in ('dist', 'distplus')]
-    jobs = [(name, config, options, seed) for seed in range(args.seeds)
-            for name, config, options in runs]
+    results.update({name: [] for name, _, _ in runs})  # the tables' order
+    # the longest runs first (DIST+ and its ablation rows, then DIST, then
+    # the baseline): with --jobs, what runs alone at the end is short
+    jobs = sorted([(name, config, options, seed) for seed in range(args.seeds)
+                   for name, config, options in runs],
+                  key=lambda job: {
+                      'dist': 1,
+                      'baseline': 2
+                  }.get(job[0], 0))
     # side by side, each process gets its share of the cores
     threads = max(1, (os.cpu_count() or 1) // args.jobs) \
         if args.jobs > 1 else None
@@ -373,7 +380,7 @@ def run_experiment(key: str, scene: str, args: argparse.Namespace) -> Dict:
 
     with ThreadPoolExecutor(args.jobs) as pool:
         for (name, *_), result in zip(jobs, pool.map(student, jobs)):
-            results.setdefault(name, []).append(result)
+            results[name].append(result)
     return results
 
 
