@@ -100,6 +100,10 @@ ABLATION = {
     'distplus': ('DIST+ (all)', ('channel', 'spatial', 'acclimation')),
 }
 
+# the shortest student runs start last (DIST+ and its ablation rows first):
+# with --jobs, the run left alone at the end is a short one
+STARTED_LAST = {'dist': 1, 'baseline': 2}
+
 
 def run(cmd: List[str],
         log: str,
@@ -359,14 +363,9 @@ def run_experiment(key: str, scene: str, args: argparse.Namespace) -> Dict:
                  for name, (_, keep) in ABLATION.items()
                  if name not in ('dist', 'distplus')]
     results.update({name: [] for name, _, _ in runs})  # the tables' order
-    # the longest runs first (DIST+ and its ablation rows, then DIST, then
-    # the baseline): with --jobs, what runs alone at the end is short
     jobs = sorted([(name, config, options, seed) for seed in range(args.seeds)
                    for name, config, options in runs],
-                  key=lambda job: {
-                      'dist': 1,
-                      'baseline': 2
-                  }.get(job[0], 0))
+                  key=lambda job: STARTED_LAST.get(job[0], 0))
     # side by side, each process gets its share of the cores
     threads = max(1, (os.cpu_count() or 1) // args.jobs) \
         if args.jobs > 1 else None
