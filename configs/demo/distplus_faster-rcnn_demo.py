@@ -18,8 +18,8 @@ model = dict(
     distiller=dict(
         connectors=_base_.demo_fpn_connectors,
         distill_losses={
-            f'loss_fpn{i}': dict(loss_weight=demo_feature_weight)
-            for i in range(_base_.fpn_levels)
+            name: dict(loss_weight=demo_feature_weight)
+            for name in _base_.fpn_relation_losses
         }))
 train_dataloader = _base_.demo_train_dataloader
 val_dataloader = _base_.demo_test_dataloader
