@@ -101,6 +101,28 @@ def test_cityscapes_layout_loads_and_iou_metric_runs(tmp_path):
     assert metric.evaluate(len(dataset))['mIoU'] == 100.0
 
 
+def test_streets_scene_tells_sky_from_vegetation_by_texture(tmp_path):
+    """Sky is plain and vegetation speckled: with both speckled the two
+    differed only by a colour edge, and the students' seeds split on
+    learning that (README, "Demo")."""
+    make_cityscapes(str(tmp_path), num_train=8, num_val=1)
+    dataset = cityscapes_split(tmp_path, 'train')
+    roughness = {8: [], 10: []}  # vegetation, sky
+    for i in range(len(dataset)):
+        sample = dataset[i]
+        image = sample['img'].astype(float).mean(axis=2)
+        step = np.abs(np.diff(image, axis=1))
+        labels = sample['gt_seg_map']
+        # neighbours within one region only
+        same = labels[:, 1:] == labels[:, :-1]
+        for cls in roughness:
+            roughness[cls].extend(step[same & (labels[:, 1:] == cls)])
+    vegetation, sky = (np.mean(roughness[c]) for c in (8, 10))
+    # speckle swings by 45% of its colour between pixels, plain only by the
+    # noise (std 10)
+    assert vegetation > 2 * sky, (vegetation, sky)
+
+
 def test_shapes_scene_has_four_balanced_classes_at_random_places(tmp_path):
     """The 'shapes' scene: road + 4 shape classes (5 of 19 ids), each class
     in many images, and no class tied to a region of the image."""

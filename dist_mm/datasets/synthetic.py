@@ -175,7 +175,8 @@ def _street_scene(rng: np.random.Generator, h: int,
     label = np.full((h, w), 255, dtype=np.uint8)
     image = np.zeros((h, w, 3))
     horizon = int(h * rng.uniform(0.35, 0.55))
-    regions = [(SKY, slice(0, horizon), 'speckle'),
+    # a plain sky: vegetation is the speckled class above the horizon
+    regions = [(SKY, slice(0, horizon), 'plain'),
                (ROAD, slice(horizon, h), 'stripes')]
     for cls, rows, kind in regions:
         tex = _texture(rng, h, w, kind, rng.uniform(40, 220, 3))
