@@ -66,6 +66,11 @@ class TeacherPass:
         (``'bbox'``, ``'mask'``), and the student module whose forward
         pre-hook receives them as ``(feats, rois)``. Empty: none needed.
 
+        Called once, when the algorithm is built; a pass may settle here
+        which of its parts run for this student (the whole pass of a
+        two-stage teacher leaves out its RoI head for a student that pools
+        no RoIs), so that :meth:`forward` can still refuse missing RoIs.
+
         Raises:
             ValueError: when the student cannot provide them.
         """

@@ -73,7 +73,9 @@ class TwoStageTeacherPass(TeacherPass):
             return {}
         roi_head = getattr(student, 'roi_head', None)
         if roi_head is None and self.sources is None:
-            return {}  # the whole pass, minus what cannot run (forward)
+            # the whole pass, minus what cannot run (see the base class)
+            self.read_bbox = False
+            return {}
         if roi_head is None:
             raise ValueError(
                 f'the teacher\'s RoI head is recorded, so it scores the '
@@ -100,15 +102,13 @@ class TwoStageTeacherPass(TeacherPass):
         return modules
 
     def forward(self, inputs: Tensor, rois: Dict[str, Tensor]) -> List:
-        # the whole pass runs the bbox head only on a student's RoIs
-        read_bbox = self.read_bbox and (self.sources is not None
-                                        or rois.get('bbox') is not None)
-        heads = read_bbox or self.read_mask
+        heads = self.read_bbox or self.read_mask
         feats = self.features(inputs, heads)
         if not heads:
             return [feats]
         missing = [
-            k for k, read in (('bbox', read_bbox), ('mask', self.read_mask))
+            k
+            for k, read in (('bbox', self.read_bbox), ('mask', self.read_mask))
             if read and rois.get(k) is None
         ]
         if missing:
@@ -127,7 +127,7 @@ class TwoStageTeacherPass(TeacherPass):
                 memory_format=torch.contiguous_format) for f in feats)
         roi_head = self.teacher.roi_head
         outs = []
-        if read_bbox:
+        if self.read_bbox:
             outs += [roi_head._bbox_forward(stage, feats, rois['bbox'])
                      for stage in self.stages] if self.cascade else \
                 [roi_head._bbox_forward(feats, rois['bbox'])]
