@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from dist_mm.datasets import COCO_CLASSES, make_cityscapes, make_coco
+from dist_mm.datasets.synthetic import SKY, VEGETATION
 from mmdet.datasets import CocoDataset
 from mmdet.evaluation import CocoMetric
 from mmseg.datasets import CityscapesDataset
@@ -107,7 +108,7 @@ def test_streets_scene_tells_sky_from_vegetation_by_texture(tmp_path):
     learning that (README, "Demo")."""
     make_cityscapes(str(tmp_path), num_train=8, num_val=1)
     dataset = cityscapes_split(tmp_path, 'train')
-    roughness = {8: [], 10: []}  # vegetation, sky
+    roughness = {VEGETATION: [], SKY: []}
     for i in range(len(dataset)):
         sample = dataset[i]
         image = sample['img'].astype(float).mean(axis=2)
@@ -117,7 +118,7 @@ def test_streets_scene_tells_sky_from_vegetation_by_texture(tmp_path):
         same = labels[:, 1:] == labels[:, :-1]
         for cls in roughness:
             roughness[cls].extend(step[same & (labels[:, 1:] == cls)])
-    vegetation, sky = (np.mean(roughness[c]) for c in (8, 10))
+    vegetation, sky = (np.mean(roughness[c]) for c in (VEGETATION, SKY))
     # speckle swings by 45% of its colour between pixels, plain only by the
     # noise (std 10)
     assert vegetation > 2 * sky, (vegetation, sky)
