@@ -268,14 +268,16 @@ def test_demo_ablation_switches_off_exactly_the_other_terms(pair):
 
 
 def test_demo_runs_every_pair_and_writes_tables_and_plot(tmp_path):
-    """tools/demo.py as a user runs it, all three pairs (segmentation and
-    detection) at 2 iterations, two student runs at a time: every run
-    trains and tests, the tables, results.json and the PNG plot are written
-    outside the repository."""
+    """tools/demo.py as a user runs it, all three pairs (segmentation on two
+    scenes, and detection) at 2 iterations, two runs at a time across pairs:
+    every run trains and tests on its own scene's data with its own pair's
+    teacher, the tables, results.json and the PNG plot are written outside
+    the repository."""
     proc = subprocess.run([
         sys.executable,
-        osp.join(ROOT, 'tools', 'demo.py'), '--task', 'all', '--iters', '2',
-        '--num-train', '8', '--num-val', '4', '--jobs', '2', '--cwd',
+        osp.join(ROOT, 'tools',
+                 'demo.py'), '--iters', '2', '--num-train', '8', '--num-val',
+        '4', '--jobs', '2', '--scenes', 'streets', 'shapes', '--cwd',
         str(tmp_path)
     ],
                           text=True,
@@ -283,13 +285,24 @@ def test_demo_runs_every_pair_and_writes_tables_and_plot(tmp_path):
                           timeout=1200,
                           env=dict(os.environ, PYTHONWARNINGS='ignore'))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    # the students ran side by side, their lines told apart
-    assert '[distplus seed 0] $' in proc.stdout
+    # the runs ran side by side, their lines told apart
+    assert '[faster-rcnn/coco distplus seed 0] $' in proc.stdout
     work = tmp_path / 'work_dirs' / 'demo'
     results = json.loads((work / 'results.json').read_text())
-    assert set(results) == {
-        'pspnet/streets', 'retinanet/coco', 'faster-rcnn/coco'
-    }
+    assert list(results) == [
+        'pspnet/streets', 'pspnet/shapes', 'retinanet/coco', 'faster-rcnn/coco'
+    ]
+    # the second scene's runs: its data, its teacher
+    for run_ in ('teacher', 'dist_seed0', 'distplus_seed0'):
+        log = (work / 'pspnet' / 'shapes' / run_ / 'train.out').read_text()
+        assert "data_root='data/synthetic_cityscapes_shapes'" in log
+        if run_ != 'teacher':
+            assert 'from path: ' + str(
+                work / 'pspnet' / 'shapes' / 'teacher' / 'iter_4.pth') in log
+    # the default scene's teacher where the demo configs read it
+    assert (work / 'teacher.pth').read_bytes() == (work / 'pspnet' /
+                                                   'streets' / 'teacher' /
+                                                   'iter_4.pth').read_bytes()
     for key, runs in results.items():
         assert set(runs) == {'teacher', 'baseline', 'dist', 'distplus'}
         for name, (run_, ) in runs.items():
@@ -308,7 +321,8 @@ def test_demo_runs_every_pair_and_writes_tables_and_plot(tmp_path):
     table = (work / 'results.md').read_text()
     assert 'RetinaNet, `coco`' in table and '| student + DIST+ |' in table
     assert (work / 'results.png').read_bytes()[:4] == b'\x89PNG'
-    for data in ('synthetic_coco', 'synthetic_cityscapes'):
+    for data in ('synthetic_coco', 'synthetic_cityscapes',
+                 'synthetic_cityscapes_shapes'):
         assert (tmp_path / 'data' / data).is_dir()
 
 

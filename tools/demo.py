@@ -5,20 +5,23 @@ Runs what a user runs, through the package's configs, ``tools/train.py``,
 
 * ``seg``: PSPNet R-50 -> R-18 on synthetic Cityscapes-layout data
   (``data/synthetic_cityscapes``: leftImg8bit / gtFine labelTrainIds), one
-  dataset per ``--scenes`` entry (``streets``: road, sky, buildings,
-  vegetation, cars, persons; ``shapes``: four shape classes at random
-  positions on a textured road, 14 of the 19 classes absent); mmseg's IoU
-  metric;
+  dataset per ``--scenes`` entry (``streets``, the default: road, sky,
+  buildings, vegetation, cars, persons; ``shapes``: four shape classes at
+  random positions on a textured road, 14 of the 19 classes absent; scenes
+  other than ``streets`` in ``data/synthetic_cityscapes_<scene>``); mmseg's
+  IoU metric;
 * ``det``: RetinaNet and Faster R-CNN R-50 -> R-18 on synthetic COCO-layout
   data (``data/synthetic_coco``: squares, discs and triangles);
   pycocotools' COCO evaluation.
 
 For each pair it trains the teacher (seed 0; ``configs/demo/<pair>-r50_
-teacher_demo.py``), then for each seed the student baseline
-(``<pair>-r18_student_demo.py``) and the student with DIST and with DIST+
-from that teacher (``{dist,distplus}_<pair>_demo.py``, which inherit the
-real COCO / Cityscapes distillation configs), and with ``--ablation`` the
-paper's Table 12 rows (DIST+ with some of its terms switched off). Every
+teacher_demo.py``), and for each seed the student baseline
+(``<pair>-r18_student_demo.py``) and, once the teacher is trained, the
+student with DIST and with DIST+ from that teacher
+(``{dist,distplus}_<pair>_demo.py``, which inherit the real COCO /
+Cityscapes distillation configs), and with ``--ablation`` the paper's
+Table 12 rows (DIST+ with some of its terms switched off). ``--jobs`` runs
+train side by side, across pairs. Every
 model is tested on the val split; the acclimated teacher's own metric at
 the end of each DIST+ run is read from its validation loop. It writes
 ``work_dirs/demo/results.{json,md}`` (mean +- std over the seeds) and
@@ -26,12 +29,12 @@ the end of each DIST+ run is read from its validation loop. It writes
 
 Usage::
 
-    python tools/demo.py                          # PSPNet, streets, 1 seed
+    python tools/demo.py                          # all three pairs, 1 seed
     python tools/demo.py --seeds 3 --scenes streets shapes  # README tables
-    python tools/demo.py --task all               # + RetinaNet, Faster R-CNN
+    python tools/demo.py --task seg               # PSPNet only
     python tools/demo.py --ablation               # + Table 12 rows
-    python tools/demo.py --jobs 1                 # one student run at a time
-    python tools/demo.py --iters 50                       # a smoke run
+    python tools/demo.py --jobs 1                 # one run at a time
+    python tools/demo.py --iters 50               # a smoke run
 """
 import argparse
 import glob
@@ -45,8 +48,8 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from typing import Dict, List, NamedTuple, Optional
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from typing import Callable, Dict, List, NamedTuple, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(ROOT, 'configs', 'demo')
@@ -54,6 +57,7 @@ WORK = 'work_dirs/demo'
 # mmengine's log lines worth showing (not the config dump)
 PROGRESS = re.compile(r' - mmengine - \w+ - (Iter|Epoch)\(|Error|Traceback')
 _CONFIG_LOCK = threading.Lock()
+_PRINT_LOCK = threading.Lock()
 
 
 class Pair(NamedTuple):
@@ -64,6 +68,11 @@ class Pair(NamedTuple):
     metric: str  # the tables' metric, a key of tools/test.py's metrics
     teacher_ckpt: str  # where the distillation demo configs read it
     student: str = 'R-18 (w16)'  # the student's backbone, for the tables
+
+    @property
+    def data(self) -> str:
+        """Where the demo configs read the pair's data."""
+        return SEG_DATA if self.task == 'seg' else DET_DATA
 
     def configs(self) -> Dict[str, str]:
         """Demo config of each run, by run name."""
@@ -85,6 +94,7 @@ PAIRS = {
          f'{WORK}/faster_rcnn_teacher.pth', 'R-18 (w8)'),
 }
 SEG_DATA, DET_DATA = 'data/synthetic_cityscapes', 'data/synthetic_coco'
+DEFAULT_SCENE = 'streets'  # written to SEG_DATA, where the configs read it
 WHAT = dict(
     teacher='R-50 (w16) teacher',
     baseline='{student} student',
@@ -101,8 +111,14 @@ ABLATION = {
 }
 
 # the shortest student runs start last (DIST+ and its ablation rows first):
-# with --jobs, the run left alone at the end is a short one
+# with --jobs, the run left alone at the end is a short one (Job.priority)
 STARTED_LAST = {'dist': 1, 'baseline': 2}
+
+
+def say(*parts: str) -> None:
+    """Print a line whole, flushed: runs side by side print at once."""
+    with _PRINT_LOCK:
+        print(*parts, flush=True)
 
 
 def run(cmd: List[str],
@@ -111,7 +127,7 @@ def run(cmd: List[str],
         threads: Optional[int] = None) -> None:
     """Run a tool, streaming its progress lines (after ``tag``), logging
     all; ``threads``: its torch / OpenMP threads (default: all cores)."""
-    print(f'{tag}$', ' '.join(cmd), flush=True)
+    say(f'{tag}$', ' '.join(cmd))
     env = dict(os.environ, PYTHONUNBUFFERED='1')
     if threads:
         env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
@@ -127,10 +143,7 @@ def run(cmd: List[str],
         for line in proc.stdout:
             f.write(line)
             if PROGRESS.search(line):
-                print(
-                    f'   {tag}',
-                    line.split(' - ')[-1].strip()[:150],
-                    flush=True)
+                say(f'   {tag}', line.split(' - ')[-1].strip()[:150])
     if proc.wait():
         raise SystemExit(f'{cmd[1]} failed (exit {proc.returncode}); see '
                          f'{log}')
@@ -172,9 +185,11 @@ def train_and_test(pair: Pair,
                    iters: int,
                    seed: int,
                    options: List[str] = (),
-                   threads: Optional[int] = None) -> Dict:
-    """Train ``config`` into ``work_dir``, test its last checkpoint;
-    ``threads``: per process, for runs side by side (``--jobs``)."""
+                   threads: Optional[int] = None,
+                   tag: str = '') -> Dict:
+    """Train ``config`` into ``work_dir``, test its last checkpoint (both
+    with ``options``); ``threads``: per process, for runs side by side
+    (``--jobs``); ``tag``: of its progress lines."""
     from mmengine.config import Config
     shutil.rmtree(work_dir, ignore_errors=True)
     os.makedirs(work_dir)
@@ -195,7 +210,6 @@ def train_and_test(pair: Pair,
     # five points of the validation curve
     schedule.append(f'train_cfg.val_interval={max(total // 5, 1)}')
     tools = osp.join(ROOT, 'tools')
-    tag = f'[{name} seed {seed}] ' if threads else ''
     start = time.time()
     run([
         sys.executable,
@@ -209,7 +223,8 @@ def train_and_test(pair: Pair,
     run([
         sys.executable,
         osp.join(tools, 'test.py'), path, ckpt, '--work-dir', work_dir,
-        '--dump-metrics', metrics_file
+        '--dump-metrics', metrics_file,
+        *(['--cfg-options', *options] if options else [])
     ], osp.join(work_dir, 'test.out'), tag, threads)
     with open(metrics_file) as f:
         metrics = json.load(f)
@@ -223,11 +238,10 @@ def train_and_test(pair: Pair,
     ]
     if pair.metric not in metrics:
         # mmdet's CocoMetric returns nothing when nothing was detected
-        print(
-            f'    no {pair.metric} in {metrics_file} (nothing detected): '
-            '0',
-            flush=True)
+        say(f'    {tag}no {pair.metric} in {metrics_file} (nothing '
+            'detected): 0')
     return dict(
+        seed=seed,
         metric=_percent(pair, metrics.get(pair.metric, 0.0)),
         metrics=metrics,
         curve=curve,
@@ -323,12 +337,19 @@ def plot(everything: Dict, path: str) -> None:
     fig.savefig(path, dpi=90)
 
 
+def data_root(pair: Pair, scene: str) -> str:
+    """Where a dataset is written: the default scene where the demo configs
+    read it, every other beside it, so experiments can run side by side."""
+    return pair.data if scene in (DEFAULT_SCENE, 'coco') \
+        else f'{pair.data}_{scene}'
+
+
 def make_data(pair: Pair, scene: str, args: argparse.Namespace) -> None:
     """Write the pair's dataset; the detection demo configs name the image
     and object sizes."""
     from dist_mm.datasets import make_cityscapes, make_coco
     from mmengine.config import Config
-    root = SEG_DATA if pair.task == 'seg' else DET_DATA
+    root = data_root(pair, scene)
     shutil.rmtree(root, ignore_errors=True)
     if pair.task == 'seg':
         make_cityscapes(root, args.num_train, args.num_val, scene=scene)
@@ -342,54 +363,136 @@ def make_data(pair: Pair, scene: str, args: argparse.Namespace) -> None:
             object_size=cfg.demo_object_size)
 
 
-def run_experiment(key: str, scene: str, args: argparse.Namespace) -> Dict:
-    """Teacher, then every student run of every seed, of one pair."""
-    pair = PAIRS[key]
-    print(f'== {key}, data `{scene}`', flush=True)
-    work = osp.join(WORK, key, scene)
-    configs = pair.configs()
-    results = {
-        'teacher': [
-            train_and_test(pair, 'teacher', configs['teacher'],
-                           osp.join(work, 'teacher'), args.iters, 0)
+def data_options(pair: Pair, scene: str) -> List[str]:
+    """``--cfg-options`` pointing a demo config at the scene's dataset."""
+    root = data_root(pair, scene)
+    options = [
+        f'{split}_dataloader.dataset.data_root={root}'
+        for split in ('train', 'val', 'test')
+    ]
+    if pair.task == 'det':
+        options += [
+            f'{split}_evaluator.ann_file={root}/annotations/'
+            'instances_val2017.json' for split in ('val', 'test')
         ]
-    }
-    shutil.copy(results['teacher'][0]['checkpoint'], pair.teacher_ckpt)
-    runs = [(name, configs[name], [])
-            for name in ('baseline', 'dist', 'distplus')]
+    return options
+
+
+class Job(NamedTuple):
+    """One training run of an experiment (``key``: ``<pair>/<scene>``)."""
+    key: str
+    name: str  # teacher, baseline, dist, distplus or an ablation row
+    config: str
+    options: List[str]
+    seed: int
+
+    @property
+    def needs_teacher(self) -> bool:
+        return self.name not in ('teacher', 'baseline')
+
+    def priority(self) -> tuple:
+        """Teachers first (their students wait for them), then the longest
+        student runs (DIST+ and its ablation rows, DIST, the baselines), so
+        that the runs left at the end are short ones."""
+        rank = -1 if self.name == 'teacher' else STARTED_LAST.get(self.name, 0)
+        return rank, self.seed
+
+
+def experiment_jobs(key: str, scene: str,
+                    args: argparse.Namespace) -> List[Job]:
+    """The teacher (seed 0) and every student run of every seed."""
+    pair = PAIRS[key]
+    configs = pair.configs()
+    data = data_options(pair, scene)
+    runs = [('teacher', configs['teacher'], [])]
+    runs += [(name, configs[name], [])
+             for name in ('baseline', 'dist', 'distplus')]
     if args.ablation:
         runs += [(name, configs['distplus'],
                   ablation_options(configs['distplus'], keep))
                  for name, (_, keep) in ABLATION.items()
                  if name not in ('dist', 'distplus')]
-    results.update({name: [] for name, _, _ in runs})  # the tables' order
-    jobs = sorted([(name, config, options, seed) for seed in range(args.seeds)
-                   for name, config, options in runs],
-                  key=lambda job: STARTED_LAST.get(job[0], 0))
+    return [
+        Job(f'{key}/{scene}', name, config, data + options, seed)
+        for name, config, options in runs
+        for seed in (range(1) if name == 'teacher' else range(args.seeds))
+    ]
+
+
+def run_all(experiments: List[tuple], args: argparse.Namespace,
+            finished: Callable[[str, Dict], None]) -> None:
+    """Every run of every experiment, ``--jobs`` side by side across
+    experiments (a pair's students start once its teacher is trained; the
+    baselines, which need none, fill the gaps); ``finished(key, results)``
+    is called as each experiment completes, with its runs by name (in the
+    tables' order), each list by seed."""
+    jobs = {
+        f'{key}/{scene}': experiment_jobs(key, scene, args)
+        for key, scene in experiments
+    }
+    results = {
+        key: {
+            job.name: []
+            for job in key_jobs
+        }
+        for key, key_jobs in jobs.items()
+    }
+    pending = sorted((job for key_jobs in jobs.values() for job in key_jobs),
+                     key=Job.priority)
     # side by side, each process gets its share of the cores
     threads = max(1, (os.cpu_count() or 1) // args.jobs) \
         if args.jobs > 1 else None
+    teachers: Dict[str, str] = {}  # checkpoint of each trained teacher
+    running: Dict = {}
 
-    def student(job):
-        name, config, options, seed = job
-        print(f'== {key}, {scene}: {name}, seed {seed}', flush=True)
-        return train_and_test(pair, name, config,
-                              osp.join(work, f'{name}_seed{seed}'), args.iters,
-                              seed, options, threads)
+    def train(job: Job) -> Dict:
+        key, scene = job.key.split('/')
+        say(f'== {job.key}: {job.name}, seed {job.seed}')
+        options = list(job.options)
+        if job.needs_teacher:
+            options.append(f'model.teacher_ckpt={teachers[job.key]}')
+        run_dir = 'teacher' if job.name == 'teacher' else \
+            f'{job.name}_seed{job.seed}'
+        return train_and_test(
+            PAIRS[key], job.name, job.config,
+            osp.join(WORK, key, scene,
+                     run_dir), args.iters, job.seed, options, threads,
+            f'[{job.key} {job.name} seed {job.seed}] ' if threads else '')
 
     with ThreadPoolExecutor(args.jobs) as pool:
-        for (name, *_), result in zip(jobs, pool.map(student, jobs)):
-            results[name].append(result)
-    return results
+        while pending or running:
+            ready = [
+                job for job in pending
+                if not job.needs_teacher or job.key in teachers
+            ]
+            for job in ready[:args.jobs - len(running)]:
+                pending.remove(job)
+                running[pool.submit(train, job)] = job
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                job = running.pop(future)
+                result = future.result()  # a failed run stops the demo
+                results[job.key][job.name].append(result)
+                if job.name == 'teacher':
+                    teachers[job.key] = result['checkpoint']
+                    key, scene = job.key.split('/')
+                    pair = PAIRS[key]
+                    if data_root(pair, scene) == pair.data:
+                        # where the demo configs read it, beside their
+                        # data: they run by hand after the demo
+                        shutil.copy(result['checkpoint'], pair.teacher_ckpt)
+                if all(j.key != job.key
+                       for j in pending + list(running.values())):
+                    for runs in results[job.key].values():
+                        runs.sort(key=lambda r: r['seed'])
+                    finished(job.key, results[job.key])
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     sys.path.insert(0, ROOT)
     from dist_mm.datasets.synthetic import SCENES
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    # seg by default: the detection pairs run, but their schedule is not
-    # tuned yet to fit the main command's 30 minutes (README, Demo)
-    parser.add_argument('--task', choices=['seg', 'det', 'all'], default='seg')
+    parser.add_argument('--task', choices=['seg', 'det', 'all'], default='all')
     parser.add_argument(
         '--pairs',
         nargs='+',
@@ -410,9 +513,9 @@ def main(argv: Optional[List[str]] = None) -> None:
         '--jobs',
         type=int,
         default=2,
-        help='student runs side by side, each with cores / N threads '
-        '(the teacher runs alone first; s/iter then includes the sharing; '
-        "README's figures: 2 on 2 cores)")
+        help='runs side by side, each with cores / N threads, across pairs '
+        '(students once their teacher is trained; s/iter then includes the '
+        "sharing; README's figures: 2 on 2 cores)")
     parser.add_argument(
         '--ablation',
         action='store_true',
@@ -438,25 +541,41 @@ def main(argv: Optional[List[str]] = None) -> None:
                                                                pair.task))
         for scene in (args.scenes if pair.task == 'seg' else ['coco'])
     ]
-    everything, tables, on_disk = {}, [], None
+    written = set()
     for key, scene in experiments:
-        data = (PAIRS[key].task, scene)
-        if data != on_disk:  # the detection pairs share theirs
+        root = data_root(PAIRS[key], scene)
+        if root not in written:  # the detection pairs share theirs
             make_data(PAIRS[key], scene, args)
-            on_disk = data
-        results = run_experiment(key, scene, args)
-        everything[f'{key}/{scene}'] = results
-        tables.append(summary(PAIRS[key], scene, results))
-        print('\n' + tables[-1] + '\n', flush=True)
+            written.add(root)
+    everything = {}
+
+    def finished(key: str, results: Dict) -> None:
+        everything[key] = results
+        say('\n' + table(key, results) + '\n')
         # after every experiment, so that a long run stopped later keeps
         # the experiments it finished
-        with open(osp.join(WORK, 'results.json'), 'w') as f:
-            json.dump(everything, f, indent=1)
-        with open(osp.join(WORK, 'results.md'), 'w') as f:
-            f.write('\n\n'.join(tables) + '\n')
-        plot(everything, osp.join(WORK, 'results.png'))
-    print('\n\n'.join(tables))
+        write_results(everything, [f'{k}/{s}' for k, s in experiments])
+
+    run_all(experiments, args, finished)
+    print('\n\n'.join(
+        table(f'{key}/{scene}', everything[f'{key}/{scene}'])
+        for key, scene in experiments))
     print(f'\nwritten: {WORK}/results.json, results.md, results.png')
+
+
+def table(key: str, results: Dict) -> str:
+    pair, scene = key.split('/')
+    return summary(PAIRS[pair], scene, results)
+
+
+def write_results(everything: Dict, order: List[str]) -> None:
+    """``results.{json,md,png}`` of the finished experiments, in ``order``."""
+    done = {key: everything[key] for key in order if key in everything}
+    with open(osp.join(WORK, 'results.json'), 'w') as f:
+        json.dump(done, f, indent=1)
+    with open(osp.join(WORK, 'results.md'), 'w') as f:
+        f.write('\n\n'.join(table(k, r) for k, r in done.items()) + '\n')
+    plot(done, osp.join(WORK, 'results.png'))
 
 
 if __name__ == '__main__':
