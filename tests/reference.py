@@ -91,9 +91,11 @@ def acclimation_target_loss(lt,
                             ignore_index=255,
                             act='softmax',
                             num_classes=None):
-    """Loop over instances: -log p[target] (softmax) or the summed binary
-    cross-entropy against the one-hot target (sigmoid, num_classes =
-    background); also the top-1 accuracy (sigmoid: foreground only)."""
+    """Loop over instances: -log p[target] averaged (softmax), or the focal
+    loss -w (1 - p_t)^2 log p_t (w = 0.25 for the one-hot target's 1, 0.75
+    for its 0s) summed over classes and instances, per foreground instance
+    (sigmoid, num_classes = background); also the top-1 accuracy (sigmoid:
+    foreground only)."""
     mt = to_instances(lt, num_classes)
     tgt = target.reshape(-1)
     losses, hits = [], []
@@ -109,10 +111,15 @@ def acclimation_target_loss(lt,
             if t < row.numel():
                 y[t] = 1.0
             p = row.sigmoid()
-            losses.append(-(y * p.log() + (1 - y) * (1 - p).log()).sum())
+            p_t = torch.where(y > 0, p, 1 - p)
+            w = torch.where(y > 0, 0.25, 0.75)
+            losses.append(-(w * (1 - p_t)**2 * p_t.log()).sum())
         if act == 'softmax' or t < row.numel():
             hits.append(float(int(row.argmax()) == t))
-    return torch.stack(losses).mean(), sum(hits) / len(hits)
+    total = torch.stack(losses)
+    task = total.mean() if act == 'softmax' else \
+        total.sum() / max(len(hits), 1)
+    return task, sum(hits) / len(hits)
 
 
 def bounded_pearson_grad(a, b, floor):

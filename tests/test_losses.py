@@ -182,6 +182,27 @@ def test_anchor_acclimation_matches_loop_reference():
         loss(lt, ls, target[:, :-1])
 
 
+def test_anchor_acclimation_task_term_is_retinanets_focal_loss():
+    """By hand, logits 0 (p = 0.5), two classes: an anchor of class 0 has
+    focal terms 0.25 * 0.5^2 * ln 2 (its class) + 0.75 * 0.5^2 * ln 2 (the
+    other), a background anchor 2 * 0.75 * 0.5^2 * ln 2; divided by the one
+    foreground anchor: 0.625 ln 2. On the class-0 logit the gradient of
+    -0.25 (1 - p)^2 ln p is -0.25 ((1 - p)^3 - 2 p (1 - p)^2 ln p) =
+    -0.25 (0.125 + 0.25 ln 2)."""
+    loss = TeacherAcclimationLoss(activation='sigmoid', anchor_classes=2)
+    lt = torch.zeros(1, 2, 1, 2, requires_grad=True)  # A=1, K=2, 1x2
+    target = torch.tensor([[0, 2]])  # anchor 0: class 0; anchor 1: bg
+    task = loss.relations(lt, torch.randn(1, 2, 1, 2), target)['target']
+    ln2 = math.log(2)
+    assert task.item() == pytest.approx(0.625 * ln2)
+    task.backward()
+    assert lt.grad[0, 0, 0,
+                   0].item() == pytest.approx(-0.25 * (0.125 + 0.25 * ln2))
+    # plain BCE averaged over the anchors (the code before) gives other
+    # values: (2 ln 2 + 2 ln 2) / 2 anchors
+    assert task.item() != pytest.approx(2 * ln2)
+
+
 def test_acclimation_loss_resizes_label_maps_nearest():
     lt, ls = torch.randn(2, 5, 4, 6), torch.randn(2, 5, 4, 6)
     small = torch.randint(0, 5, (2, 4, 6))
