@@ -30,7 +30,8 @@ class TeacherAcclimationLoss(RelationLoss):
     nothing in it keeps the target class on top, and an acclimated teacher
     can lose its accuracy (measured: a demo teacher fell from 68 to 9 mIoU).
     So the teacher's own task loss on the target (cross-entropy; with
-    ``'sigmoid'`` binary cross-entropy against the one-hot target) is added
+    ``'sigmoid'`` RetinaNet's focal loss against the one-hot target, per
+    foreground instance: see ``target_terms``) is added
     with ``target_weight``, as a dist_mm default the paper does not state:
     ``loss_weight * (L_ta + target_weight * L_task)``. Given a label map at
     a higher resolution than dense logits, ``L_task`` is computed as the
