@@ -548,18 +548,17 @@ def main(argv: Optional[List[str]] = None) -> None:
             make_data(PAIRS[key], scene, args)
             written.add(root)
     everything = {}
+    order = [f'{key}/{scene}' for key, scene in experiments]
 
     def finished(key: str, results: Dict) -> None:
         everything[key] = results
         say('\n' + table(key, results) + '\n')
         # after every experiment, so that a long run stopped later keeps
         # the experiments it finished
-        write_results(everything, [f'{k}/{s}' for k, s in experiments])
+        write_results(everything, order)
 
     run_all(experiments, args, finished)
-    print('\n\n'.join(
-        table(f'{key}/{scene}', everything[f'{key}/{scene}'])
-        for key, scene in experiments))
+    print('\n\n'.join(table(key, everything[key]) for key in order))
     print(f'\nwritten: {WORK}/results.json, results.md, results.png')
 
 

@@ -195,7 +195,7 @@ def target_terms(logits: Tensor,
         x = upcast(logits)
         if activation == 'softmax':
             loss = -x.log_softmax(class_dim).gather(class_dim, index)
-            loss = loss.squeeze(class_dim)
+            loss = masked_mean(loss.squeeze(class_dim), valid)
             counted = valid
         else:
             onehot = torch.zeros_like(x).scatter_(
@@ -205,8 +205,7 @@ def target_terms(logits: Tensor,
                 x, onehot, gamma=2.0, alpha=0.25,
                 reduction='none').sum(class_dim)
             counted = valid & foreground
-        loss = masked_mean(loss, valid) if activation == 'softmax' else \
-            (loss * valid).sum() / counted.sum().clamp_min(1)
+            loss = (loss * valid).sum() / counted.sum().clamp_min(1)
         with torch.no_grad():
             hits = (x.argmax(class_dim) == index.squeeze(class_dim))[counted]
             accuracy = hits.float().mean() if hits.numel() else None
