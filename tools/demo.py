@@ -431,7 +431,8 @@ def run_all(experiments: List[tuple], args: argparse.Namespace,
     experiments (a pair's students start once its teacher is trained; the
     baselines, which need none, fill the gaps); ``finished(key, results)``
     is called as each experiment completes, with its runs by name (in the
-    tables' order), each list by seed."""
+    tables' order), each list by seed. A failed run stops its experiment,
+    not the others; the demo then exits with the failed runs named."""
     jobs = {
         f'{key}/{scene}': experiment_jobs(key, scene, args)
         for key, scene in experiments
@@ -450,6 +451,8 @@ def run_all(experiments: List[tuple], args: argparse.Namespace,
         if args.jobs > 1 else None
     teachers: Dict[str, str] = {}  # checkpoint of each trained teacher
     running: Dict = {}
+    failed: List[str] = []
+    stopped = set()  # experiments with a failed run
 
     def train(job: Job) -> Dict:
         key, scene = job.key.split('/')
@@ -477,7 +480,17 @@ def run_all(experiments: List[tuple], args: argparse.Namespace,
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 job = running.pop(future)
-                result = future.result()  # a failed run stops the demo
+                try:
+                    result = future.result()
+                except SystemExit as error:  # a tool failed (run)
+                    # its experiment stops, the others go on
+                    failed.append(f'{job.key} {job.name} seed {job.seed}: '
+                                  f'{error}')
+                    say(f'!! {failed[-1]}; the other runs of {job.key} '
+                        'are dropped')
+                    pending = [j for j in pending if j.key != job.key]
+                    stopped.add(job.key)
+                    continue
                 results[job.key][job.name].append(result)
                 if job.name == 'teacher':
                     teachers[job.key] = result['checkpoint']
@@ -487,11 +500,15 @@ def run_all(experiments: List[tuple], args: argparse.Namespace,
                         # where the demo configs read it, beside their
                         # data: they run by hand after the demo
                         shutil.copy(result['checkpoint'], pair.teacher_ckpt)
-                if all(j.key != job.key
-                       for j in pending + list(running.values())):
+                if job.key not in stopped and all(
+                        j.key != job.key
+                        for j in pending + list(running.values())):
                     for runs in results[job.key].values():
                         runs.sort(key=lambda r: r['seed'])
                     finished(job.key, results[job.key])
+    if failed:
+        raise SystemExit('failed runs (the finished experiments are in the '
+                         'results):\n' + '\n'.join(failed))
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
