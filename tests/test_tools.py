@@ -260,21 +260,42 @@ def test_demo_writes_each_tasks_val_split(key, tmp_path, monkeypatch):
     assert demo.NUM_VAL == dict(seg=64, det=256)
 
 
-def test_demo_failed_run_stops_its_experiment_only(monkeypatch):
+def _fake_runs(demo, monkeypatch, tmp_path, walls, fail=None):
+    """Replace the demo's training by a record of the runs started, in
+    order; a teacher of ``walls[config]`` seconds; ``fail``: (config, name)
+    of a run whose tool fails."""
+    trained = []
+
+    def train_and_evaluate(pair, name, config, work_dir, iters, seed, options,
+                           threads, tag):
+        trained.append((pair.config, name, seed))
+        if (pair.config, name) == fail:
+            raise SystemExit(f'tools/train.py failed (exit 1); see {work_dir}')
+        os.makedirs(work_dir)
+        open(f'{work_dir}/c.pth', 'w').close()
+        return dict(
+            seed=seed,
+            metric=50.0,
+            wall=walls[pair.config] if name == 'teacher' else 1.0,
+            checkpoint=f'{work_dir}/c.pth')
+
+    monkeypatch.chdir(tmp_path)
+    os.makedirs(demo.WORK)
+    monkeypatch.setattr(demo, 'train_and_evaluate', train_and_evaluate)
+    return trained
+
+
+def test_demo_failed_run_stops_its_experiment_only(monkeypatch, tmp_path):
     """A run whose tool fails (tools/demo.py's run raises SystemExit) drops
     the rest of its experiment; the other experiments finish and are
     reported, then the demo exits naming the failed run."""
     demo = _load_tool('demo')
-    trained = []
-
-    def train_and_test(pair, name, config, work_dir, iters, seed, options,
-                       threads, tag):
-        trained.append((pair.config, name, seed))
-        if pair.config == 'retinanet' and name == 'teacher':
-            raise SystemExit(f'tools/train.py failed (exit 1); see {work_dir}')
-        return dict(seed=seed, metric=50.0, checkpoint=f'{work_dir}/c.pth')
-
-    monkeypatch.setattr(demo, 'train_and_test', train_and_test)
+    trained = _fake_runs(
+        demo,
+        monkeypatch,
+        tmp_path,
+        dict(pspnet=5.0, retinanet=10.0),
+        fail=('retinanet', 'teacher'))
     finished = {}
     args = demo.parse_args(['--seeds', '2', '--jobs', '2'])
     with pytest.raises(
@@ -294,6 +315,28 @@ def test_demo_failed_run_stops_its_experiment_only(monkeypatch):
     assert {name
             for config, name, _ in trained
             if config == 'retinanet'} <= {'teacher', 'baseline'}
+
+
+def test_demo_starts_the_slowest_teachers_students_first(
+        monkeypatch, tmp_path):
+    """Teachers first; then, run kind by run kind (DIST+, DIST, baseline),
+    the pair whose teacher took longest first: its runs are the long
+    ones."""
+    demo = _load_tool('demo')
+    trained = _fake_runs(demo, monkeypatch, tmp_path,
+                         dict(pspnet=5.0, retinanet=10.0))
+    args = demo.parse_args(['--jobs', '1'])
+    demo.run_all([('pspnet', 'shapes'), ('retinanet', 'coco')], args,
+                 lambda key, results: None)
+    assert [(config, name)
+            for config, name, _ in trained] == [('pspnet', 'teacher'),
+                                                ('retinanet', 'teacher'),
+                                                ('retinanet', 'distplus'),
+                                                ('pspnet', 'distplus'),
+                                                ('retinanet', 'dist'),
+                                                ('pspnet', 'dist'),
+                                                ('retinanet', 'baseline'),
+                                                ('pspnet', 'baseline')]
 
 
 @pytest.mark.parametrize('pair', ['pspnet', 'retinanet', 'faster-rcnn'])
@@ -373,6 +416,22 @@ def test_demo_runs_every_pair_and_writes_tables_and_plot(tmp_path):
                 assert run_['teacher_at_end'] is None
             elif key.startswith('pspnet'):
                 assert run_['teacher_at_end'] is not None
+    # a run's figures are its last validation: tools/test.py on its last
+    # checkpoint gives the same
+    baseline, = results['pspnet/streets']['baseline']
+    subprocess.run([
+        sys.executable,
+        osp.join(ROOT, 'tools', 'test.py'),
+        osp.join(DEMO, 'pspnet-r18_student_demo.py'), baseline['checkpoint'],
+        '--work-dir',
+        str(tmp_path / 'retest'), '--dump-metrics',
+        str(tmp_path / 'retest.json')
+    ],
+                   cwd=tmp_path,
+                   check=True,
+                   capture_output=True)
+    retest = json.loads((tmp_path / 'retest.json').read_text())
+    assert retest == baseline['metrics'] and 'mIoU' in retest
     table = (work / 'results.md').read_text()
     assert 'RetinaNet, `coco`' in table and '| student + DIST+ |' in table
     assert (work / 'results.png').read_bytes()[:4] == b'\x89PNG'

@@ -1,7 +1,7 @@
 """End-to-end DIST / DIST+ demo on CPU with synthetic COCO / Cityscapes data.
 
-Runs what a user runs, through the package's configs, ``tools/train.py``,
-``tools/test.py`` and the mmengine Runner, for each pair (``--task``):
+Runs what a user runs, through the package's configs, ``tools/train.py``
+and the mmengine Runner, for each pair (``--task``):
 
 * ``seg``: PSPNet R-50 -> R-18 on synthetic Cityscapes-layout data
   (``data/synthetic_cityscapes``: leftImg8bit / gtFine labelTrainIds), one
@@ -22,8 +22,9 @@ student with DIST and with DIST+ from that teacher
 Cityscapes distillation configs), and with ``--ablation`` the paper's
 Table 12 rows (DIST+ with some of its terms switched off). ``--jobs`` runs
 train side by side, across pairs. Every
-model is tested on the val split; the acclimated teacher's own metric at
-the end of each DIST+ run is read from its validation loop. It writes
+run's metrics are its last validation on the val split (its last
+checkpoint); the acclimated teacher's own metric at the end of each DIST+
+run is read from the same validation loop. It writes
 ``work_dirs/demo/results.{json,md}`` (mean +- std over the seeds) and
 ``work_dirs/demo/results.png`` (bars with error bars, validation curves).
 
@@ -183,18 +184,19 @@ def ablation_options(config: str, keep: tuple) -> List[str]:
     return options
 
 
-def train_and_test(pair: Pair,
-                   name: str,
-                   config: str,
-                   work_dir: str,
-                   iters: int,
-                   seed: int,
-                   options: List[str] = (),
-                   threads: Optional[int] = None,
-                   tag: str = '') -> Dict:
-    """Train ``config`` into ``work_dir``, test its last checkpoint (both
-    with ``options``); ``threads``: per process, for runs side by side
-    (``--jobs``); ``tag``: of its progress lines."""
+def train_and_evaluate(pair: Pair,
+                       name: str,
+                       config: str,
+                       work_dir: str,
+                       iters: int,
+                       seed: int,
+                       options: List[str] = (),
+                       threads: Optional[int] = None,
+                       tag: str = '') -> Dict:
+    """Train ``config`` with ``options`` into ``work_dir``: its metrics are
+    those of its last validation, on the last checkpoint (``tools/test.py``
+    gives the same; a test checks it); ``threads``: per process, for runs
+    side by side (``--jobs``); ``tag``: of its progress lines."""
     from mmengine.config import Config
     shutil.rmtree(work_dir, ignore_errors=True)
     os.makedirs(work_dir)
@@ -212,27 +214,17 @@ def train_and_test(pair: Pair,
             f'param_scheduler.{last}.end={total}',
             f'default_hooks.checkpoint.interval={total}'
         ]
-    # five points of the validation curve
+    # five points of the validation curve, the last at the end
     schedule.append(f'train_cfg.val_interval={max(total // 5, 1)}')
-    tools = osp.join(ROOT, 'tools')
     start = time.time()
     run([
         sys.executable,
-        osp.join(tools, 'train.py'), path, '--work-dir', work_dir,
+        osp.join(ROOT, 'tools', 'train.py'), path, '--work-dir', work_dir,
         '--cfg-options', f'randomness.seed={seed}', *schedule, *options
     ], osp.join(work_dir, 'train.out'), tag, threads)
     wall = time.time() - start
     with open(osp.join(work_dir, 'last_checkpoint')) as f:
         ckpt = f.read().strip()
-    metrics_file = osp.join(work_dir, 'metrics.json')
-    run([
-        sys.executable,
-        osp.join(tools, 'test.py'), path, ckpt, '--work-dir', work_dir,
-        '--dump-metrics', metrics_file,
-        *(['--cfg-options', *options] if options else [])
-    ], osp.join(work_dir, 'test.out'), tag, threads)
-    with open(metrics_file) as f:
-        metrics = json.load(f)
     records = logged_scalars(work_dir)
     times = [r['time'] for r in records if 'loss' in r and 'time' in r]
     curve = [(r['step'], _percent(pair, r[pair.metric])) for r in records
@@ -241,9 +233,16 @@ def train_and_test(pair: Pair,
         r[f'teacher.{pair.metric}'] for r in records
         if f'teacher.{pair.metric}' in r
     ]
-    if pair.metric not in metrics:
+    last = [r for r in records if r.get('step') == total and pair.metric in r]
+    metrics = {
+        k: v
+        for k, v in (last[-1] if last else {}).items()
+        if k not in ('step', 'time',
+                     'data_time') and not k.startswith('teacher.')
+    }
+    if not metrics:
         # mmdet's CocoMetric returns nothing when nothing was detected
-        say(f'    {tag}no {pair.metric} in {metrics_file} (nothing '
+        say(f'    {tag}no {pair.metric} at iteration {total} (nothing '
             'detected): 0')
     return dict(
         seed=seed,
@@ -399,7 +398,8 @@ class Job(NamedTuple):
     def priority(self) -> tuple:
         """Teachers first (their students wait for them), then the longest
         student runs (DIST+ and its ablation rows, DIST, the baselines), so
-        that the runs left at the end are short ones."""
+        that the runs left at the end are short ones; ``run_all`` starts
+        the pair whose teacher took longest first among equals."""
         rank = -1 if self.name == 'teacher' else STARTED_LAST.get(self.name, 0)
         return rank, self.seed
 
@@ -450,6 +450,7 @@ def run_all(experiments: List[tuple], args: argparse.Namespace,
     threads = max(1, (os.cpu_count() or 1) // args.jobs) \
         if args.jobs > 1 else None
     teachers: Dict[str, str] = {}  # checkpoint of each trained teacher
+    walls: Dict[str, float] = {}  # and its training time
     running: Dict = {}
     failed: List[str] = []
     stopped = set()  # experiments with a failed run
@@ -462,7 +463,7 @@ def run_all(experiments: List[tuple], args: argparse.Namespace,
             options.append(f'model.teacher_ckpt={teachers[job.key]}')
         run_dir = 'teacher' if job.name == 'teacher' else \
             f'{job.name}_seed{job.seed}'
-        return train_and_test(
+        return train_and_evaluate(
             PAIRS[key], job.name, job.config,
             osp.join(WORK, key, scene,
                      run_dir), args.iters, job.seed, options, threads,
@@ -470,10 +471,11 @@ def run_all(experiments: List[tuple], args: argparse.Namespace,
 
     with ThreadPoolExecutor(args.jobs) as pool:
         while pending or running:
-            ready = [
-                job for job in pending
-                if not job.needs_teacher or job.key in teachers
-            ]
+            # a pair's runs take about the time its teacher took, in
+            # proportion: the longest pair's start first (Job.priority)
+            ready = sorted((job for job in pending
+                            if not job.needs_teacher or job.key in teachers),
+                           key=lambda j: (*j.priority(), -walls.get(j.key, 0)))
             for job in ready[:args.jobs - len(running)]:
                 pending.remove(job)
                 running[pool.submit(train, job)] = job
@@ -494,6 +496,7 @@ def run_all(experiments: List[tuple], args: argparse.Namespace,
                 results[job.key][job.name].append(result)
                 if job.name == 'teacher':
                     teachers[job.key] = result['checkpoint']
+                    walls[job.key] = result['wall']
                     key, scene = job.key.split('/')
                     pair = PAIRS[key]
                     if data_root(pair, scene) == pair.data:
