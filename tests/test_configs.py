@@ -69,6 +69,9 @@ def test_config_builds_with_local_teacher_checkpoint(path, teacher_ckpts):
     model = MODELS.build(cfg.model)
     losses = model.distiller.distill_losses
     assert any(type(v).__name__ == 'DISTLogitLoss' for v in losses.values())
+    # the paper's temperature on detection and segmentation (the demo's
+    # toy-scale tau stays in configs/demo)
+    assert {v.tau for v in losses.values() if hasattr(v, 'tau')} == {1.0}
     if osp.basename(path).startswith('distplus_'):
         assert any(
             type(v).__name__ == 'DISTFeatureLoss' for v in losses.values())
@@ -137,3 +140,10 @@ def test_demo_config_builds(path, teacher_ckpts):
             x.loss_weight for x in losses if x.type == 'DISTFeatureLoss'
         ]
         assert weights and set(weights) == {cfg.demo_feature_weight}
+    if cfg.model.get('type') == 'DISTPlusDistill' and \
+            'cityscapes' in cfg.demo_data_root:  # toy-scale tau (README)
+        taus = [
+            x.tau for x in cfg.model.distiller.distill_losses.values()
+            if x.type == 'DISTLogitLoss'
+        ]
+        assert len(taus) == 2 and set(taus) == {cfg.demo_logit_tau}

@@ -30,4 +30,5 @@ model.update(
             feat_s=dict(
                 in_channel=student_channels, out_channel=teacher_channels)),
         distill_losses=dict(
-            loss_dist_feat=dict(loss_weight=demo_feature_weight))))
+            loss_dist_feat=dict(loss_weight=demo_feature_weight),
+            **_base_.demo_logit_losses)))
