@@ -142,8 +142,16 @@ def test_demo_config_builds(path, teacher_ckpts):
         assert weights and set(weights) == {cfg.demo_feature_weight}
     if cfg.model.get('type') == 'DISTPlusDistill' and \
             'cityscapes' in cfg.demo_data_root:  # toy-scale tau (README)
-        taus = [
-            x.tau for x in cfg.model.distiller.distill_losses.values()
+        logit_losses = {
+            name: x
+            for name, x in cfg.model.distiller.distill_losses.items()
             if x.type == 'DISTLogitLoss'
-        ]
-        assert len(taus) == 2 and set(taus) == {cfg.demo_logit_tau}
+        }
+        assert {x.tau for x in logit_losses.values()} == {cfg.demo_logit_tau}
+        # the paper's weights (decode 1, aux 0.4) scaled for the demo
+        assert {
+            name: x.loss_weight
+            for name, x in logit_losses.items()
+        } == dict(
+            loss_dist_decode=cfg.demo_logit_weight,
+            loss_dist_aux=0.4 * cfg.demo_logit_weight)
