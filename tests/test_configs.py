@@ -140,6 +140,15 @@ def test_demo_config_builds(path, teacher_ckpts):
             x.loss_weight for x in losses if x.type == 'DISTFeatureLoss'
         ]
         assert weights and set(weights) == {cfg.demo_feature_weight}
+    # acclimation of a from-scratch student's teacher waits for half the
+    # student schedule (README); the real configs acclimate from the start
+    acclimated = cfg.model.get('type') == 'DISTPlusDistill' and any(
+        x.type == 'TeacherAcclimationLoss'
+        for x in cfg.model.distiller.distill_losses.values())
+    assert [(h.type, h.get('begin')) for h in cfg.get('custom_hooks', [])
+            ] == ([('TeacherGuardHook', None),
+                   ('AcclimationWarmupHook',
+                    cfg.demo_iters // 2)] if acclimated else [])
     if cfg.model.get('type') == 'DISTPlusDistill' and \
             'cityscapes' in cfg.demo_data_root:  # toy-scale tau (README)
         logit_losses = {

@@ -21,6 +21,7 @@ import torch
 
 from dist_mm.testing import DEMO_CONFIGS, prepare_demo_dir
 from mmengine.config import Config
+from mmengine.hooks import Hook
 from mmengine.logging import MMLogger
 from mmengine.runner import Runner
 
@@ -81,6 +82,12 @@ def trained_teacher(tmp_path_factory):
 
 
 def acclimate(path, work_dir, **overrides):
+    # from the first iteration: the demo's warm-up (half its 1000
+    # iterations) would leave these short runs unacclimated
+    overrides.setdefault('custom_hooks', [
+        h for h in Config.fromfile(DISTPLUS_CFG).custom_hooks
+        if h.type != 'AcclimationWarmupHook'
+    ])
     with cwd(path):
         runner = Runner.from_cfg(
             demo_cfg(DISTPLUS_CFG, path / work_dir, ACCLIMATION_ITERS,
@@ -182,3 +189,82 @@ def test_teacher_guard(trained_teacher, action):
     log = open(MMLogger.get_current_instance().log_file).read()
     assert 'WARNING - TeacherGuardHook' in log
     assert runner.iter == ACCLIMATION_ITERS
+
+
+def test_acclimation_warmup_factor():
+    from dist_mm.engine import AcclimationWarmupHook
+    ramp = AcclimationWarmupHook(begin=10, end=20)
+    assert [ramp.factor(i) for i in (0, 9, 10, 15, 19, 20, 500)] == \
+        [0.0, 0.0, 0.0, 0.5, 0.9, 1.0, 1.0]
+    step = AcclimationWarmupHook(begin=10)
+    assert [step.factor(i) for i in (9, 10)] == [0.0, 1.0]
+    with pytest.raises(ValueError, match='begin <= end'):
+        AcclimationWarmupHook(begin=20, end=10)
+
+
+WARMUP = (20, 40)
+
+
+def test_acclimation_warmup_holds_the_teacher_then_ramps(trained_teacher):
+    """Before ``begin`` the teacher is exactly the loaded one and the logged
+    (weighted) acclimation loss is 0 while its relation term is not; then
+    the weight ramps up to the config's and the teacher moves."""
+    seen = []
+
+    class Spy(Hook):  # what the teacher and the loss are at each iteration
+
+        def after_train_iter(self,
+                             runner,
+                             batch_idx,
+                             data_batch=None,
+                             outputs=None):
+            model = runner.model
+            loss = model.distiller.distill_losses.loss_acclimation
+            seen.append(
+                ([v.clone() for v in model.teacher.state_dict().values()],
+                 loss.loss_weight))
+
+    begin, end = WARMUP
+    with cwd(trained_teacher):
+        runner = Runner.from_cfg(
+            demo_cfg(
+                DISTPLUS_CFG,
+                trained_teacher / 'warmup',
+                end + 5,
+                custom_hooks=[
+                    dict(type='AcclimationWarmupHook', begin=begin, end=end)
+                ]))
+        full = runner.model.distiller.distill_losses.loss_acclimation \
+            .loss_weight
+        original = [
+            v.clone() for v in runner.model.teacher.state_dict().values()
+        ]
+        runner.register_hook(Spy(), 'LOWEST')
+        runner.train()
+
+    def same(params):
+        return all(torch.equal(a, b) for a, b in zip(params, original))
+
+    assert all(same(params) for params, _ in seen[:begin])
+    assert not same(seen[-1][0])
+    assert [w for _, w in seen] == pytest.approx([
+        full * min(1.0, max(0.0, (i - begin) / (end - begin)))
+        for i in range(end + 5)
+    ])
+    weighted = history(runner, 'distill.loss_acclimation')
+    assert weighted[:begin] == [0.0] * begin
+    assert all(v > 0 for v in weighted[begin + 1:])
+    assert all(v > 0 for v in history(runner, 'rel.acclimation.nontarget'))
+
+
+def test_acclimation_warmup_needs_an_acclimation_loss(trained_teacher):
+    with cwd(trained_teacher):
+        runner = Runner.from_cfg(
+            demo_cfg(
+                osp.join(DEMO_CONFIGS, 'dist_pspnet_demo.py'),
+                trained_teacher / 'warmup_dist',
+                1,
+                custom_hooks=[dict(type='AcclimationWarmupHook', begin=5)]))
+        with pytest.raises(
+                ValueError, match='no TeacherAcclimationLoss.*DIST\\+ config'):
+            runner.train()

@@ -144,6 +144,12 @@ demo_train_cfg = dict(
     type='IterBasedTrainLoop',
     max_iters=demo_iters,
     val_interval=demo_iters)
+# The demo's DIST+ students start from scratch (the paper's are ImageNet
+# pre-trained): teacher acclimation starts at half the student schedule,
+# once the student has learned something (AcclimationWarmupHook; README,
+# "Acclimation warm-up").
+demo_acclimation_warmup = dict(
+    type='AcclimationWarmupHook', begin=demo_iters // 2)
 # validation metrics at their iteration (mmdet's LoggerHook logs them at
 # the epoch, 0 in an iteration-based loop)
 demo_logger = dict(interval=50, log_metric_by_epoch=False)

@@ -29,6 +29,7 @@ test_evaluator = _base_.demo_test_evaluator
 optim_wrapper = _base_.demo_optim_wrapper
 param_scheduler = _base_.demo_param_scheduler
 train_cfg = _base_.demo_train_cfg
+custom_hooks = _base_.custom_hooks + [_base_.demo_acclimation_warmup]
 default_hooks = _base_.demo_default_hooks
 visualizer = dict(vis_backends=_base_.demo_vis_backends)
 log_processor = _base_.demo_log_processor

@@ -14,6 +14,7 @@ test_dataloader = _base_.demo_test_dataloader
 optim_wrapper = _base_.demo_optim_wrapper
 param_scheduler = _base_.demo_param_scheduler
 train_cfg = _base_.demo_train_cfg
+custom_hooks = _base_.custom_hooks + [_base_.demo_acclimation_warmup]
 default_hooks = _base_.demo_default_hooks
 visualizer = dict(vis_backends=_base_.demo_vis_backends)
 student_channels = 128  # demo widths for the stage-4 feature connector

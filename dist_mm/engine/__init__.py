@@ -1,10 +1,10 @@
-from .hooks import (ParamSyncCheckHook, RNGStateHook, TeacherGuardHook,
-                    check_params_in_sync)
+from .hooks import (AcclimationWarmupHook, ParamSyncCheckHook, RNGStateHook,
+                    TeacherGuardHook, check_params_in_sync)
 from .optim_wrappers import (AMP_INIT_SCALE, CPUAmpOptimWrapper,
                              amp_optim_wrapper)
 
 __all__ = [
-    'ParamSyncCheckHook', 'RNGStateHook', 'TeacherGuardHook',
-    'check_params_in_sync', 'CPUAmpOptimWrapper', 'AMP_INIT_SCALE',
-    'amp_optim_wrapper'
+    'AcclimationWarmupHook', 'ParamSyncCheckHook', 'RNGStateHook',
+    'TeacherGuardHook', 'check_params_in_sync', 'CPUAmpOptimWrapper',
+    'AMP_INIT_SCALE', 'amp_optim_wrapper'
 ]
