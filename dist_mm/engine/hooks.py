@@ -12,6 +12,14 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
 
+from ..losses import TeacherAcclimationLoss
+
+
+def unwrapped(runner) -> nn.Module:
+    """The runner's model without its DDP / FSDP wrapper."""
+    return runner.model.module if is_model_wrapper(
+        runner.model) else runner.model
+
 
 def check_params_in_sync(model: nn.Module,
                          atol: float = 0.0) -> Dict[int, List[str]]:
@@ -75,8 +83,7 @@ class ParamSyncCheckHook(Hook):
         if not (self.every_n_train_iters(runner, self.interval)
                 or self.is_last_train_iter(runner)):
             return
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrapped(runner)
         differ = check_params_in_sync(model, self.atol)
         if differ:
             listing = '; '.join(f'rank {rank}: {", ".join(names[:10])}'
@@ -272,14 +279,13 @@ class AcclimationWarmupHook(Hook):
         return (iteration - self.begin) / (self.end - self.begin)
 
     def before_train(self, runner) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrapped(runner)
         losses = getattr(
             getattr(model, 'distiller', None), 'distill_losses', {})
         self._full = {
             loss: loss.loss_weight
             for loss in losses.values()
-            if type(loss).__name__ == 'TeacherAcclimationLoss'
+            if isinstance(loss, TeacherAcclimationLoss)
         }
         if not self._full:
             raise ValueError(
