@@ -184,7 +184,7 @@ def test_anchor_classes_num_classes_is_the_students_class_count():
 
 def test_acclimated_modules_take_negative_indices():
     """'cls_convs.-1' is the last stacked conv whatever the depth."""
-    from dist_mm.algorithms.checks import param_names_under
+    from dist_mm.algorithms.module_names import param_names_under
     teacher = MODELS.build(distill_cfgs.retinanet()['teacher'])
     last = len(teacher.bbox_head.cls_convs) - 1
     assert param_names_under(teacher, ['bbox_head.cls_convs.-1']) == \

@@ -134,14 +134,15 @@ def test_demo_config_builds(path, teacher_ckpts):
         assert head.num_classes == len(cfg.demo_classes)
     assert cfg.train_cfg.max_iters >= cfg.demo_iters
     assert cfg.train_dataloader.dataset.data_root == cfg.demo_data_root
-    if 'demo_feature_weight' in cfg:  # toy-scale weight (README, Demo)
+    if 'demo_feature_weight' in cfg:  # toy-scale weight (docs/en/demo.md)
         losses = cfg.model.distiller.distill_losses.values()
         weights = [
             x.loss_weight for x in losses if x.type == 'DISTFeatureLoss'
         ]
         assert weights and set(weights) == {cfg.demo_feature_weight}
     # acclimation of a from-scratch student's teacher waits for half the
-    # student schedule (README); the real configs acclimate from the start
+    # student schedule (docs/en/demo.md); the real configs acclimate from
+    # the start
     acclimated = cfg.model.get('type') == 'DISTPlusDistill' and any(
         x.type == 'TeacherAcclimationLoss'
         for x in cfg.model.distiller.distill_losses.values())
@@ -150,7 +151,7 @@ def test_demo_config_builds(path, teacher_ckpts):
                    ('AcclimationWarmupHook',
                     cfg.demo_iters // 2)] if acclimated else [])
     if cfg.model.get('type') == 'DISTPlusDistill' and \
-            'cityscapes' in cfg.demo_data_root:  # toy-scale tau (README)
+            'cityscapes' in cfg.demo_data_root:  # toy-scale tau (docs/en/demo)
         logit_losses = {
             name: x
             for name, x in cfg.model.distiller.distill_losses.items()
@@ -164,3 +165,42 @@ def test_demo_config_builds(path, teacher_ckpts):
         } == dict(
             loss_dist_decode=cfg.demo_logit_weight,
             loss_dist_aux=0.4 * cfg.demo_logit_weight)
+
+
+def _model_index():
+    """Every model of ``model-index.yml``, by name, with its folder."""
+    import yaml
+    with open(osp.join(ROOT, 'model-index.yml')) as f:
+        imports = yaml.safe_load(f)['Import']
+    models = {}
+    for metafile in imports:
+        with open(osp.join(ROOT, metafile)) as f:
+            for model in yaml.safe_load(f)['Models']:
+                models[model['Name']] = model
+    return models
+
+
+def test_model_index_lists_every_config_once():
+    models = _model_index()
+    assert sorted(models) == sorted(
+        osp.splitext(osp.basename(p))[0] for p in ALL)
+    for name, model in models.items():
+        assert osp.isfile(osp.join(ROOT, model['Config'])), name
+        assert osp.splitext(osp.basename(model['Config']))[0] == name
+        assert model['Weights'] is None  # none published
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_model_index_names_each_configs_teacher_and_student(path):
+    """The metafile's teacher is the config's teacher, and its student the
+    zoo config whose model the config distils."""
+    from mmengine.hub import get_config
+    model = _model_index()[osp.splitext(osp.basename(path))[0]]
+    cfg = Config.fromfile(path).model
+    meta = model['Metadata']
+    assert cfg.teacher.cfg_path == meta['Teacher']['Config']
+    student = get_config(meta['Student']['Config']).model
+    assert cfg.architecture.type == student.type
+    assert cfg.architecture.backbone.depth == student.backbone.depth
+    for results in model['Results']:  # the paper's row, where it has one
+        assert set(results['Metrics']) == set(meta['Teacher']) - {'Config'}

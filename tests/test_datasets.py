@@ -105,7 +105,7 @@ def test_cityscapes_layout_loads_and_iou_metric_runs(tmp_path):
 def test_streets_scene_tells_sky_from_vegetation_by_texture(tmp_path):
     """Sky is plain and vegetation speckled: with both speckled the two
     differed only by a colour edge, and the students' seeds split on
-    learning that (README, "Demo")."""
+    learning that (docs/en/demo.md)."""
     make_cityscapes(str(tmp_path), num_train=8, num_val=1)
     dataset = cityscapes_split(tmp_path, 'train')
     roughness = {VEGETATION: [], SKY: []}

@@ -8,10 +8,10 @@ its own initialisation under ``torch.autocast('cpu', float16)`` with
 ``torch.amp.GradScaler('cpu')``; a skipped step is one after which the
 scale went down.
 
-Measured (README, "Mixed precision"): with the default initial scale 2^16,
-DIST's first gradients overflow fp16 and the scaler skips the first steps
-while it calibrates (7 of 40 here, steps 0-7, scale -> 512; without DIST
-none at the start), then none; with ``init_scale=2**8`` no step is skipped.
+Measured (docs/en/user_guides/train_test.md, "Mixed precision"): with the
+default initial scale 2^16, DIST's first gradients overflow fp16 and the
+scaler skips the first steps while it calibrates (7 of 40 here, steps 0-7,
+scale -> 512; without DIST none at the start), then none; with ``init_scale=2**8`` no step is skipped.
 Faster R-CNN cannot run fp16 on CPU: mmcv's CPU ``nms`` has no half
 kernel (``expected scalar type Float but found Half``).
 """
@@ -33,7 +33,7 @@ def fp16_skipped_steps(init_scale,
                        steps=STEPS):
     """Steps ``GradScaler`` skips when the tiny ``pair`` trains under fp16
     autocast on ``device``: the DIST+ model, or its student alone
-    (``distill=False``). Also run on a GPU for README's figures."""
+    (``distill=False``). Also run on a GPU for the docs' figures."""
     torch.manual_seed(0)
     model = MODELS.build(pair(acclimate=True)).to(device)
     model.student.init_weights()

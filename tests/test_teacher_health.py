@@ -152,7 +152,7 @@ def test_acclimation_keeps_the_teacher_and_lowers_its_loss(trained_teacher):
         pytest.approx(student)
 
 
-# the code before the fix: L_ta alone, teacher at the student's lr
+# the paper's L_ta alone, teacher at the student's lr
 PAPER_ONLY = dict(
     model=dict(
         distiller=dict(

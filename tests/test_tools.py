@@ -10,6 +10,8 @@ import sys
 import pytest
 import torch
 
+from dist_mm import demo
+from dist_mm.apis import build_train_config, parse_test_args, parse_train_args
 from dist_mm.compat import ATOMIC_BACKEND_ARGS
 from dist_mm.engine import AMP_INIT_SCALE, amp_optim_wrapper
 from dist_mm.testing import DEMO_CONFIGS, prepare_demo_dir
@@ -128,44 +130,30 @@ def test_converter_gives_a_plain_student_with_same_predictions(demo_run):
     torch.testing.assert_close(got, expected, rtol=0, atol=0)
 
 
-def _load_tool(name):
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        f'dist_mm_tool_{name}', osp.join(ROOT, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize('flag', ['--local_rank', '--local-rank'])
 def test_train_and_test_accept_both_local_rank_spellings(flag, monkeypatch):
     config = osp.join(DEMO, 'pspnet-r18_student_demo.py')
-    train = _load_tool('train')
-    monkeypatch.setattr(sys, 'argv', [
-        'train.py', config, flag, '3', '--amp', '--resume', '--launcher',
-        'pytorch', '--cfg-options', 'train_cfg.max_iters=7'
-    ])
     monkeypatch.setenv('LOCAL_RANK', '')  # restored after the test
     monkeypatch.delenv('LOCAL_RANK')
-    args = train.parse_args()
+    args = parse_train_args([
+        config, flag, '3', '--amp', '--resume', '--launcher', 'pytorch',
+        '--cfg-options', 'train_cfg.max_iters=7'
+    ])
     assert args.local_rank == 3 and os.environ['LOCAL_RANK'] == '3'
-    cfg = train.build_config(args)
+    cfg = build_train_config(args)
     assert cfg.optim_wrapper.type == ('CPUAmpOptimWrapper' if get_device()
                                       == 'cpu' else 'AmpOptimWrapper')
     assert cfg.resume is True and cfg.launcher == 'pytorch'
     assert cfg.train_cfg.max_iters == 7
     # checkpoints through the atomic file backend
     assert cfg.default_hooks.checkpoint.backend_args == ATOMIC_BACKEND_ARGS
-    test = _load_tool('test')
-    monkeypatch.setattr(sys, 'argv',
-                        ['test.py', config, 'ckpt.pth', flag, '1'])
-    assert test.parse_args().local_rank == 1
+    assert parse_test_args([config, 'ckpt.pth', flag, '1']).local_rank == 1
 
 
 def test_smoke_run_distils_with_dist_plus_distill():
     proc = subprocess.run([
         sys.executable,
-        osp.join(ROOT, 'tools', 'smoke_distill.py'), '--iters', '2'
+        osp.join(ROOT, 'tools', 'misc', 'smoke_distill.py'), '--iters', '2'
     ],
                           capture_output=True,
                           text=True,
@@ -213,7 +201,6 @@ def test_amp_on_a_gpu_starts_the_loss_scale_where_dist_skips_no_step():
 def test_demo_progress_shows_log_lines_not_the_config_dump(demo_run):
     """tools/demo.py streams mmengine's progress lines of a real run, not
     the config dump (which lists ``'mIoU',`` among the metrics)."""
-    demo = _load_tool('demo')
     _, out = demo_run
     lines = out.splitlines()
     shown = [line for line in lines if demo.PROGRESS.search(line)]
@@ -232,7 +219,6 @@ def test_demo_pairs_have_all_their_configs():
     """Every pair of tools/demo.py has its teacher, baseline, DIST and DIST+
     demo configs, and the distillation ones read the teacher checkpoint
     where the demo puts it."""
-    demo = _load_tool('demo')
     assert {p.task for p in demo.PAIRS.values()} == {'seg', 'det'}
     for pair in demo.PAIRS.values():
         for name, config in pair.configs().items():
@@ -246,12 +232,11 @@ def test_demo_writes_each_tasks_val_split(key, tmp_path, monkeypatch):
     """Without --num-val the detection demo validates on 256 images (a box
     mAP on 64 moves as much as a seed), segmentation on 64; --num-val sets
     both."""
-    demo = _load_tool('demo')
     pair = demo.PAIRS[key]
     monkeypatch.chdir(tmp_path)
     for num_val, expected in ((0, demo.NUM_VAL[pair.task]), (3, 3)):
-        args = demo.parse_args(['--num-train', '1', '--num-val', str(num_val)])
-        demo.make_data(pair, 'coco' if pair.task == 'det' else 'streets', args)
+        demo.make_data(pair, 'coco' if pair.task == 'det' else 'streets', 1,
+                       num_val)
         if pair.task == 'det':
             val = tmp_path / pair.data / 'val2017'
         else:
@@ -260,10 +245,10 @@ def test_demo_writes_each_tasks_val_split(key, tmp_path, monkeypatch):
     assert demo.NUM_VAL == dict(seg=64, det=256)
 
 
-def _fake_runs(demo, monkeypatch, tmp_path, walls, fail=None):
-    """Replace the demo's training by a record of the runs started, in
+def _fake_runs(monkeypatch, tmp_path, walls, fail=None):
+    """A ``train`` for ``run_all`` that records the runs started, in
     order; a teacher of ``walls[config]`` seconds; ``fail``: (config, name)
-    of a run whose tool fails."""
+    of a run whose tool fails. Returns (the record, the function)."""
     trained = []
 
     def train_and_evaluate(pair, name, config, work_dir, iters, seed, options,
@@ -281,29 +266,28 @@ def _fake_runs(demo, monkeypatch, tmp_path, walls, fail=None):
 
     monkeypatch.chdir(tmp_path)
     os.makedirs(demo.WORK)
-    monkeypatch.setattr(demo, 'train_and_evaluate', train_and_evaluate)
-    return trained
+    return trained, train_and_evaluate
 
 
 def test_demo_failed_run_stops_its_experiment_only(monkeypatch, tmp_path):
-    """A run whose tool fails (tools/demo.py's run raises SystemExit) drops
+    """A run whose tool fails (``run_tool`` raises SystemExit) drops
     the rest of its experiment; the other experiments finish and are
     reported, then the demo exits naming the failed run."""
-    demo = _load_tool('demo')
-    trained = _fake_runs(
-        demo,
+    trained, train = _fake_runs(
         monkeypatch,
         tmp_path,
         dict(pspnet=5.0, retinanet=10.0),
         fail=('retinanet', 'teacher'))
     finished = {}
-    args = demo.parse_args(['--seeds', '2', '--jobs', '2'])
     with pytest.raises(
             SystemExit,
             match='retinanet/coco teacher seed 0: '
             'tools/train.py failed'):
-        demo.run_all([('retinanet', 'coco'), ('pspnet', 'shapes')], args,
-                     lambda key, results: finished.update({key: results}))
+        demo.run_all([('retinanet', 'coco'), ('pspnet', 'shapes')],
+                     lambda key, results: finished.update({key: results}),
+                     seeds=2,
+                     jobs=2,
+                     train=train)
     assert list(finished) == ['pspnet/shapes']
     assert {
         name: len(runs)
@@ -322,12 +306,12 @@ def test_demo_starts_the_slowest_teachers_students_first(
     """Teachers first; then, run kind by run kind (DIST+, DIST, baseline),
     the pair whose teacher took longest first: its runs are the long
     ones."""
-    demo = _load_tool('demo')
-    trained = _fake_runs(demo, monkeypatch, tmp_path,
-                         dict(pspnet=5.0, retinanet=10.0))
-    args = demo.parse_args(['--jobs', '1'])
-    demo.run_all([('pspnet', 'shapes'), ('retinanet', 'coco')], args,
-                 lambda key, results: None)
+    trained, train = _fake_runs(monkeypatch, tmp_path,
+                                dict(pspnet=5.0, retinanet=10.0))
+    demo.run_all([('pspnet', 'shapes'), ('retinanet', 'coco')],
+                 lambda key, results: None,
+                 jobs=1,
+                 train=train)
     assert [(config, name)
             for config, name, _ in trained] == [('pspnet', 'teacher'),
                                                 ('retinanet', 'teacher'),
@@ -342,7 +326,6 @@ def test_demo_starts_the_slowest_teachers_students_first(
 @pytest.mark.parametrize('pair', ['pspnet', 'retinanet', 'faster-rcnn'])
 def test_demo_ablation_switches_off_exactly_the_other_terms(pair):
     """Each Table 12 row keeps its DIST+ terms and zeroes the others."""
-    demo = _load_tool('demo')
     config = demo.PAIRS[pair].configs()['distplus']
     for row, (_, keep) in demo.ABLATION.items():
         cfg = Config.fromfile(osp.join(DEMO, config))
@@ -455,7 +438,7 @@ def test_tools_read_package_configs_by_mmdet_path(tmp_path):
 
 
 def test_collect_env_prints_the_stack_for_bug_reports():
-    """tools/collect_env.py names every package of the stack with the
+    """tools/misc/collect_env.py names every package of the stack with the
     installed version, and says how mmcv's ops were compiled."""
     import dist_mm
     import mmcv
@@ -464,7 +447,7 @@ def test_collect_env_prints_the_stack_for_bug_reports():
     import mmseg
     proc = subprocess.run(
         [sys.executable,
-         osp.join(ROOT, 'tools', 'collect_env.py')],
+         osp.join(ROOT, 'tools', 'misc', 'collect_env.py')],
         text=True,
         capture_output=True,
         timeout=300)
@@ -481,3 +464,58 @@ def test_collect_env_prints_the_stack_for_bug_reports():
     # and the probe ran mmcv's nms kernel, not only imported it
     assert lines['MMCV ops'].startswith('compiled, kernels run on CPU'), \
         lines['MMCV ops']
+
+
+def test_demo_options_name_the_experiments_and_refuse_bad_input():
+    """``DemoOptions`` (what tools/demo.py parses into): the experiments of
+    a task or of named pairs, in the tables' order; a bad value raises
+    naming the accepted ones."""
+    assert demo.DemoOptions().experiments() == [('pspnet', 'streets'),
+                                                ('retinanet', 'coco'),
+                                                ('faster-rcnn', 'coco')]
+    assert demo.DemoOptions(
+        task='seg', scenes=['streets',
+                            'shapes']).experiments() == [('pspnet', 'streets'),
+                                                         ('pspnet', 'shapes')]
+    assert demo.DemoOptions(
+        task='seg',
+        pairs=['retinanet']).experiments() == [('retinanet', 'coco')]
+    with pytest.raises(ValueError, match=r"unknown pairs \['yolo'\]"):
+        demo.DemoOptions(pairs=['yolo'])
+    with pytest.raises(ValueError, match=r"unknown scenes \['forest'\]"):
+        demo.DemoOptions(scenes=['forest'])
+    with pytest.raises(ValueError, match='jobs and seeds must be 1 or more'):
+        demo.DemoOptions(jobs=0)
+
+
+def test_demo_tables_report_gain_and_gap_recovered():
+    """The markdown table of an experiment: mean ± std over the seeds, the
+    gain over the baseline and the share of the teacher-student gap."""
+
+    def run(metric, end=None):
+        return dict(metric=metric, teacher_at_end=end, sec_per_iter=0.1)
+
+    results = dict(
+        teacher=[run(80.0)],
+        baseline=[run(60.0), run(62.0)],
+        dist=[run(70.0), run(72.0)],
+        distplus=[run(75.0, 79.5), run(77.0, 80.5)])
+    table = demo.table('pspnet/streets', results)
+    assert '| PSPNet R-18 (w16) student | 61.00 ± 1.41 |' in table
+    # (71 - 61) / (80 - 61) = 53 %; (76 - 61) / 19 = 79 %
+    assert '| student + DIST | 71.00 ± 1.41 | +10.00 | 53 % |' in table
+    assert '| student + DIST+ | 76.00 ± 1.41 | +15.00 | 79 % | 80.00 ± 0.71' \
+        in table
+
+
+def test_loss_benchmark_compares_equal_values_on_each_kind():
+    """``dist_mm.benchmarks.benchmark_case``: the three implementations
+    give the same loss on the same tensors, with a time and a peak each."""
+    from dist_mm.benchmarks import benchmark_case
+    for kind in ('logit', 'sigmoid', 'feature'):
+        result = benchmark_case(kind, (2, 6, 8, 10), reps=1)
+        assert set(result) == {'dist_mm', 'naive', 'plain'}
+        values = [r['value'] for r in result.values()]
+        for value in values[1:]:
+            torch.testing.assert_close(value, values[0], rtol=1e-5, atol=1e-5)
+        assert all(r['time'] > 0 for r in result.values())

@@ -9,8 +9,8 @@
 #      and CPU/CUDA flavour, ~/.cache/dist_mm/wheels/<key>/, so the ~15 min
 #      build happens once per machine; a CUDA machine (nvcc + a visible GPU or
 #      FORCE_CUDA=1) gets a CUDA build by the same command;
-#   4. installs mmdet, mmsegmentation, mmrazor, openmim, tensorboard and
-#      dist_mm (editable).
+#   4. installs mmdet, mmsegmentation, mmrazor, openmim, tensorboard, the
+#      docs toolchain (requirements/docs.txt) and dist_mm (editable).
 #
 # Environment knobs: DIST_MM_VENV (default .venv), DIST_MM_TORCH (default
 # 2.13.0), DIST_MM_WHEELHOUSE (default ~/.cache/dist_mm/wheels), MAX_JOBS.
@@ -83,5 +83,7 @@ pip install -q "mmdet==3.3.0" "mmsegmentation==1.2.2" "mmrazor==1.0.0" \
 pip install -q --no-deps "openmim==0.3.9"
 # click 8.3 passes a sentinel for unset options, which mim 0.3.9 .split()s
 pip install -q "Click<8.3" colorama model-index "pandas<2.3" requests rich tabulate
+# the docs (Sphinx + MyST), built by the test suite
+pip install -q -r "$root/requirements/docs.txt"
 pip install -q --no-build-isolation --no-deps --no-use-pep517 -e "$root"
 "$py" -c 'import dist_mm, mmcv.ops, mmdet, mmseg, mmrazor; print("dist_mm stack ready:", dist_mm.__version__)'

@@ -1,5 +1,5 @@
-# DIST, the paper's Cityscapes row: DeepLabV3 R-101-D8 teacher (model zoo,
-# 80.20 mIoU; paper: 78.07) -> DeepLabV3 R-18-D8, with the authors' schedule:
+# DIST, the paper's Cityscapes row: DeepLabV3 R-101-D8 teacher
+# -> DeepLabV3 R-18-D8, with the authors' schedule:
 # 8 GPUs x 2 images, lr 0.02, 40k iterations (configs/_base_/
 # paper_cityscapes_8xb2-40k.py; on 4 GPUs add
 # --cfg-options train_dataloader.batch_size=4).

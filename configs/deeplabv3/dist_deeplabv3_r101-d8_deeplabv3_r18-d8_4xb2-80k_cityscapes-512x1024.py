@@ -1,5 +1,5 @@
-# DIST (logits only): DeepLabV3 R-101-D8 teacher (78.07 mIoU in the paper's
-# setting) -> DeepLabV3 R-18-D8, Cityscapes 512x1024, 80k iterations: the
+# DIST (logits only): DeepLabV3 R-101-D8 teacher ->
+# DeepLabV3 R-18-D8, Cityscapes 512x1024, 80k iterations: the
 # PSPNet recipe with both models swapped (same dataset and schedule).
 _base_ = [
     '../pspnet/dist_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'  # noqa: E501

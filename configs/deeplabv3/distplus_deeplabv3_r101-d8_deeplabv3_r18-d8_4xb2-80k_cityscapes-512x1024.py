@@ -1,4 +1,4 @@
-# DIST+ for DeepLabV3 R-101-D8 -> R-18-D8 (paper: 77.36 mIoU): the PSPNet
+# DIST+ for DeepLabV3 R-101-D8 -> R-18-D8: the PSPNet
 # DIST+ recipe (stage-4 feature relations, acclimated bottleneck + conv_seg).
 _base_ = [
     '../pspnet/distplus_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'  # noqa: E501

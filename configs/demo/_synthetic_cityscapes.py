@@ -46,15 +46,11 @@ demo_test_dataloader = dict(
     dataset=dict(data_root=demo_data_root, pipeline=demo_test_pipeline))
 demo_optim_wrapper = dict(optimizer=dict(lr=0.05))
 # Toy scale only: the demo's DIST / DIST+ logit relations use temperature 4
-# (the paper: 1 on Cityscapes; the real configs keep it). The synthetic
-# textures make the teacher nearly one-hot, and at tau 1 its relations add
-# little to the labels: on 'streets' (seed 0) DIST 72.92 -> 74.86 and DIST+
-# 73.25 -> 75.05 with tau 4 (baseline 69.99, teacher 77.56).
-# The loss carries tau^2 (the paper's gradient scale); the demo divides the
-# paper's weights (decode 1, aux 0.4) by tau, so the relations weigh tau,
-# not tau^2 = 16. DIST+, 3 seeds, gap recovered 'shapes' / 'streets':
-# weights 1: 46 % / 75 %; weights / 16: 79 % / 51 %; weights / 4: 70 % /
-# 74 % (README, "Temperature 4 in the segmentation demo").
+# (the paper: 1 on Cityscapes; the real configs keep it), because the
+# synthetic textures make the teacher nearly one-hot. The loss carries tau^2
+# (the paper's gradient scale); the demo divides the paper's weights (decode
+# 1, aux 0.4) by tau, so the relations weigh tau, not tau^2. Measurements:
+# docs/en/design_decisions.md, "Temperature 4 in the segmentation demo".
 demo_logit_tau = 4.0
 demo_logit_weight = 1 / demo_logit_tau
 demo_logit_losses = dict(
@@ -73,8 +69,8 @@ demo_param_scheduler = [
 demo_train_cfg = dict(max_iters=demo_iters, val_interval=demo_iters)
 # The demo's DIST+ students start from scratch (the paper's are ImageNet
 # pre-trained): teacher acclimation starts at half the student schedule,
-# once the student has learned something (AcclimationWarmupHook; README,
-# "Acclimation warm-up").
+# once the student has learned something (AcclimationWarmupHook;
+# docs/en/design_decisions.md, "Acclimation warm-up").
 demo_acclimation_warmup = dict(
     type='AcclimationWarmupHook', begin=demo_iters // 2)
 demo_default_hooks = dict(

@@ -20,8 +20,8 @@ demo_fpn_connectors = {
 }
 demo_student_backbone = dict(depth=18, base_channels=16, **demo_resnet)
 demo_student_neck = dict(in_channels=[16, 32, 64, 128], **demo_fpn)
-# Faster R-CNN at width 16 came within 4 mAP of its teacher (63.9 vs 68.0),
-# too close for a gain to mean much: its student is R-18 at width 8 (59.7)
+# Faster R-CNN at width 16 comes too close to its teacher for a gain to mean
+# much: its student is R-18 at width 8
 demo_faster_rcnn_student_backbone = dict(
     demo_student_backbone, base_channels=8)
 demo_faster_rcnn_student_neck = dict(
@@ -102,8 +102,7 @@ demo_test_pipeline = [
 # An endless sampler, as in mmdet's iteration-based configs (common/
 # ms-90k_coco.py): with mmdet's COCO base, which samples by epoch, mmengine's
 # iteration loop sleeps 2 s at every epoch restart ("prevent possible
-# deadlock", _InfiniteDataloaderIterator), every 32 iterations here: a third
-# to a half of a detection run's time on 2 cores.
+# deadlock", _InfiniteDataloaderIterator), every 32 iterations here.
 demo_train_dataloader = dict(
     batch_size=8,
     num_workers=0,
@@ -123,10 +122,10 @@ demo_test_dataloader = dict(
         pipeline=demo_test_pipeline))
 demo_test_evaluator = dict(ann_file=demo_data_root +
                            'annotations/instances_val2017.json')
-# Gradient clipping: from scratch at lr 0.02, DIST on RetinaNet's sigmoid
-# logits drove the classifier's weights up 5x in 100 iterations (its logits
-# to -17, where nothing pulls them back) and training to NaN; the gradient
-# norm stays under 2 without DIST, so only DIST's early steps are clipped.
+# Gradient clipping: from scratch, DIST on RetinaNet's sigmoid logits grows
+# the classifier's weights until training diverges; only DIST's early steps
+# reach the clip norm (docs/en/design_decisions.md, "Flat teacher slices and
+# a growing sigmoid classifier").
 demo_optim_wrapper = dict(
     optimizer=dict(lr=0.02), clip_grad=dict(max_norm=10, norm_type=2))
 demo_param_scheduler = [
@@ -146,8 +145,8 @@ demo_train_cfg = dict(
     val_interval=demo_iters)
 # The demo's DIST+ students start from scratch (the paper's are ImageNet
 # pre-trained): teacher acclimation starts at half the student schedule,
-# once the student has learned something (AcclimationWarmupHook; README,
-# "Acclimation warm-up").
+# once the student has learned something (AcclimationWarmupHook;
+# docs/en/design_decisions.md, "Acclimation warm-up").
 demo_acclimation_warmup = dict(
     type='AcclimationWarmupHook', begin=demo_iters // 2)
 # validation metrics at their iteration (mmdet's LoggerHook logs them at

@@ -2,10 +2,8 @@
 # with the demo data, CPU-sized models, the demo teacher and schedule.
 # Toy scale only, as in the PSPNet DIST+ demo: at the paper's weight 1 the
 # FPN channel / spatial relations cost this width-8 student trained from
-# scratch (bbox mAP, seeds 0 / 1 / 2: DIST 63.5 / 65.2 / 63.8, DIST+ 63.4 /
-# 62.8 / 62.4, DIST + L_ta 65.4 / 65.8 / 64.6); at 0.02 DIST+ gets 65.7 /
-# 63.7 / 63.4 (README, "Detection demo"). The real configs keep the paper's
-# weight 1.
+# scratch, so the demo uses 0.02 (docs/en/design_decisions.md, "Feature
+# relations at toy scale"). The real configs keep the paper's weight 1.
 demo_feature_weight = 0.02
 _base_ = [
     '../faster-rcnn/distplus_faster-rcnn_r101-fpn_faster-rcnn_r50-fpn_2x_coco.py',  # noqa: E501

@@ -1,6 +1,6 @@
 # Ablation row of the paper (Cascade teacher): DIST + L_cr + L_sr on the five
 # FPN outputs (each through the student-side 1x1 conv of its level), no
-# teacher acclimation (paper: 42.0 box AP; DIST 40.4, all of DIST+ 42.1).
+# teacher acclimation (results: configs/faster-rcnn/README.md).
 # Only the feature losses differ from the DIST config.
 _base_ = [
     './dist_cascade-mask-rcnn_x101-fpn_faster-rcnn_r50-fpn_2x_coco.py',

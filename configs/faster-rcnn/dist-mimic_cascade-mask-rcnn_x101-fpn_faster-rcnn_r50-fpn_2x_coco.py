@@ -1,4 +1,4 @@
-# +mimic row of the paper (Cascade teacher, 41.8 box AP): DIST on the RoI
+# +mimic row of the paper (Cascade teacher): DIST on the RoI
 # logits + MSE feature mimicking on the five FPN outputs through a 1x1 conv
 # adapter per level, as the authors' dist+mimic config (hunto/MasKD).
 _base_ = [

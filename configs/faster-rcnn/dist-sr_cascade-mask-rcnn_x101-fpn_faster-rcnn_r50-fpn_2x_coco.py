@@ -1,6 +1,6 @@
 # Ablation row of the paper (Cascade teacher): DIST + L_sr (spatial relation)
-# on the five FPN outputs, no teacher acclimation (paper: 41.5 box AP;
-# DIST 40.4, both relations 42.0, all of DIST+ 42.1): the both-relations row
+# on the five FPN outputs, no teacher acclimation: the both-relations
+# row
 # with the other relation's weight at 0.
 _base_ = [
     './dist-cr-sr_cascade-mask-rcnn_x101-fpn_faster-rcnn_r50-fpn_2x_coco.py'

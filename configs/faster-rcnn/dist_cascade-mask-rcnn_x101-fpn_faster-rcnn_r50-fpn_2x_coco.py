@@ -1,4 +1,4 @@
-# DIST: Cascade Mask R-CNN X-101-64x4d-FPN teacher (box AP 45.6) -> Faster
+# DIST: Cascade Mask R-CNN X-101-64x4d-FPN teacher -> Faster
 # R-CNN R-50-FPN, COCO 2x (the paper's setting).
 _base_ = ['./dist_faster-rcnn_r101-fpn_faster-rcnn_r50-fpn_2x_coco.py']
 

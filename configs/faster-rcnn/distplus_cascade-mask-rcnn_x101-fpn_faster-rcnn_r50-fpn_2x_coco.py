@@ -1,4 +1,4 @@
-# DIST+ with the Cascade Mask R-CNN X-101 teacher (paper: 42.1 box AP).
+# DIST+ with the Cascade Mask R-CNN X-101 teacher, the paper's setting.
 _base_ = [
     './distplus_faster-rcnn_r101-fpn_faster-rcnn_r50-fpn_2x_coco.py',
 ]

@@ -49,8 +49,8 @@ model = dict(
                 target=dict(from_student=True, recorder='gt')))))
 
 # The acclimated teacher parts train at 1/100 of the student's lr and
-# without weight decay (dist_mm default, measured: README): at the student's
-# lr the teacher loses more than a point of accuracy.
+# without weight decay (dist_mm default), so that acclimation keeps the
+# teacher a teacher (docs/en/design_decisions.md).
 optim_wrapper = dict(
     paramwise_cfg=dict(
         custom_keys={'teacher.': dict(lr_mult=0.01, decay_mult=0.0)}))

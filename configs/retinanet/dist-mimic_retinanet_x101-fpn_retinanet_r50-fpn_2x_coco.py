@@ -1,4 +1,4 @@
-# +mimic row of the paper (40.1 AP): DIST on the per-level classification
+# +mimic row of the paper: DIST on the per-level classification
 # logits + MSE feature mimicking on the five FPN outputs through a 1x1 conv
 # adapter per level, as the authors' dist+mimic config (hunto/MasKD).
 _base_ = [

@@ -1,4 +1,4 @@
-# DIST (logits only): RetinaNet X-101-64x4d-FPN teacher (41.0 AP) ->
+# DIST (logits only): RetinaNet X-101-64x4d-FPN teacher ->
 # RetinaNet R-50-FPN, COCO 2x. As in the original DIST code, the A*K = 720
 # sigmoid outputs of a position form the class vector, one DIST loss per FPN
 # level (P3-P7, weight 1 each), no foreground masking. Set

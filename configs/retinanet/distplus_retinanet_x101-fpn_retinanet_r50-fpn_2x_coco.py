@@ -50,8 +50,8 @@ model = dict(
                                    **mappings)))
 
 # The acclimated teacher parts train at 1/100 of the student's lr and
-# without weight decay (dist_mm default, measured: README): at the student's
-# lr the teacher loses more than a point of accuracy.
+# without weight decay (dist_mm default), so that acclimation keeps the
+# teacher a teacher (docs/en/design_decisions.md).
 optim_wrapper = dict(
     paramwise_cfg=dict(
         custom_keys={'teacher.': dict(lr_mult=0.01, decay_mult=0.0)}))
@@ -61,8 +61,8 @@ optim_wrapper = dict(
 val_cfg = dict(type='mmrazor.SingleTeacherDistillValLoop')
 # Stop if acclimation costs the teacher more than 10 points of accuracy on
 # the training batches (see TeacherGuardHook). Per-batch accuracy on the
-# positive anchors is noisy (0.32-0.69 per iteration in the demo): at 0.05
-# the guard stopped a demo run whose teacher went from 37.4 to 38.6 val mAP.
+# positive anchors is noisy, so a smaller drop would stop runs whose teacher
+# holds (docs/en/user_guides/teacher_health.md).
 custom_hooks = [
     dict(type='TeacherGuardHook', max_drop=0.1, window=50, action='stop')
 ]

@@ -4,10 +4,6 @@ from typing import Dict, List, Optional, Set
 
 from torch import nn
 
-from mmengine.runner import load_checkpoint
-
-from ..compat import CorruptCheckpointError
-
 MODULE_RECORDERS = ('ModuleOutputs', 'ModuleInputs')
 
 
@@ -109,88 +105,3 @@ def recorded_modules(recorders: Optional[Dict]) -> Optional[Set[str]]:
             return None
         sources.add(cfg['source'])
     return sources
-
-
-def num_classes(model: nn.Module) -> Optional[int]:
-    """Class count of a detector's or segmentor's (main) head."""
-    for path in ('roi_head.bbox_head', 'bbox_head', 'decode_head'):
-        module = model
-        for part in path.split('.'):
-            module = getattr(module, part, None)
-        if isinstance(module, nn.ModuleList):  # cascade heads
-            module = module[-1]
-        value = getattr(module, 'num_classes', None)
-        if isinstance(value, int):
-            return value
-    return None
-
-
-def check_same_classes(student: nn.Module, teacher: nn.Module) -> None:
-    n_s, n_t = num_classes(student), num_classes(teacher)
-    if n_s is not None and n_t is not None and n_s != n_t:
-        raise ValueError(
-            f'teacher predicts {n_t} classes but the student {n_s}: logit '
-            'distillation needs the same label set. Set num_classes of both '
-            'model configs to the dataset\'s class count (and use a teacher '
-            'checkpoint trained on it).')
-
-
-def load_teacher_checkpoint(teacher: nn.Module, filename: str) -> Dict:
-    """Load the teacher strictly: refuse any missing, unexpected or
-    mis-shaped key instead of distilling from a partly random teacher."""
-    try:
-        return load_checkpoint(
-            teacher,
-            filename,
-            map_location='cpu',
-            strict=True,
-            revise_keys=[(r'^module\.', '')])
-    except CorruptCheckpointError:
-        raise
-    except RuntimeError as err:
-        lines = [line for line in str(err).splitlines() if line.strip()]
-        if len(lines) > 12:
-            lines = lines[:12] + [f'... and {len(lines) - 12} more']
-        details = '\n'.join(lines)
-        raise RuntimeError(
-            f'teacher checkpoint {filename!r} does not fit the teacher model '
-            f'({type(teacher).__name__}); refusing to distill from a '
-            'partly random teacher. Check that teacher config and checkpoint '
-            f'are the same architecture and class count.\n{details}') from err
-
-
-def resolve_module_name(model: nn.Module, name: str) -> str:
-    """``name`` with negative indices into module lists made positive, so
-    that ``'bbox_head.cls_convs.-1'`` names the last stacked conv whatever
-    the head's depth; other names are returned as they are."""
-    parts, module = [], model
-    for part in name.split('.'):
-        if part.lstrip('-').isdigit() and int(part) < 0 and \
-                isinstance(module, (nn.ModuleList, nn.Sequential)) and \
-                -len(module) <= int(part):
-            part = str(len(module) + int(part))
-        parts.append(part)
-        module = getattr(module, part, None)
-        if module is None:
-            break
-    return '.'.join(parts)
-
-
-def param_names_under(model: nn.Module, prefixes: List[str]) -> List[str]:
-    """Names of the parameters of the modules named by ``prefixes``
-    (negative indices count from the end of a module list)."""
-    prefixes = [resolve_module_name(model, p) for p in prefixes]
-    modules = dict(model.named_modules())
-    missing = [p for p in prefixes if p not in modules]
-    if missing:
-        names = [n for n in modules if n]
-        hints = {
-            p: difflib.get_close_matches(p, names, n=3, cutoff=0.5)
-            for p in missing
-        }
-        raise ValueError(f'acclimation modules not found in the teacher: '
-                         f'{hints} (closest names listed).')
-    return [
-        name for name, _ in model.named_parameters()
-        if any(name == p or name.startswith(p + '.') for p in prefixes)
-    ]

@@ -18,8 +18,10 @@ from ..losses import DISTLogitLoss, RelationLoss, TeacherAcclimationLoss
 from ..losses.base import NUM_CLASSES
 from .builder import build_model
 from .checks import (check_distiller_config, check_recorder_sources,
-                     check_same_classes, load_teacher_checkpoint, num_classes,
-                     param_names_under, recorded_modules)
+                     recorded_modules)
+from .class_count import check_same_classes, num_classes
+from .module_names import param_names_under
+from .teacher_checkpoint import load_teacher_checkpoint
 from .teacher_passes import build_teacher_pass
 
 

@@ -12,9 +12,10 @@ from .checks import check_pair
 from .labels import resize_labels
 from .relations import non_target_relation, target_terms
 
-# Measured on the demo (README): with 1 the non-target relation pulled the
-# teacher's own cross-entropy up and the teacher lost 1.6 mIoU over 1000
-# iterations; with 5 it lost 0.6, and the student was as good.
+# Measured on the demo (docs/en/design_decisions.md): with 1 the non-target
+# relation pulled the teacher's own cross-entropy up and the teacher lost
+# 1.6 mIoU over 1000 iterations; with 5 it lost 0.6, and the student was as
+# good.
 TARGET_WEIGHT = 5.0
 
 

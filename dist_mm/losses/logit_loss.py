@@ -10,7 +10,8 @@ from .checks import check_mask, check_pair
 from .labels import valid_mask_from_labels
 from .relations import dist_relations
 
-SPREAD_FLOOR = 0.1  # flat start: DIST gradient ~ task gradient (README)
+# flat start: DIST gradient ~ task gradient (docs/en/design_decisions.md)
+SPREAD_FLOOR = 0.1
 TEACHER_FLAT_RTOL = 1e-3  # relative spread of a teacher slice with no signal
 
 

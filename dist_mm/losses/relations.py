@@ -178,7 +178,8 @@ def target_terms(logits: Tensor,
     ``avg_factor`` does (mmdet counts those of all FPN levels, here of the
     logits given). Plain binary cross-entropy averaged over the anchors,
     nearly all background, trained a RetinaNet teacher away from its own
-    loss: it lost 3 val mAP in a DIST+ run (README).
+    loss: it lost 3 val mAP in a DIST+ run
+    (docs/en/design_decisions.md).
 
     Returns:
         tuple: the loss (float32, differentiable in ``logits``) and the

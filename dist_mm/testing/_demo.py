@@ -8,13 +8,9 @@ import torch
 from mmengine.config import Config
 
 from ..datasets import make_cityscapes
+from ..utils.paths import mim_dir
 
-_PACKAGE = osp.dirname(osp.dirname(osp.abspath(__file__)))
-# installed (wheel, pip install .): the configs copied into dist_mm/.mim;
-# editable: .mim/configs links to the repository's configs
-DEMO_CONFIGS = osp.join(_PACKAGE, '.mim', 'configs', 'demo')
-if not osp.isdir(DEMO_CONFIGS):  # a source tree without the .mim links
-    DEMO_CONFIGS = osp.join(osp.dirname(_PACKAGE), 'configs', 'demo')
+DEMO_CONFIGS = osp.join(mim_dir('configs'), 'demo')
 
 
 def prepare_demo_dir(path: Path,

@@ -1,6 +1,6 @@
 """Teacher passes: one strategy per model family, picked through the
-``TEACHER_PASSES`` registry. Adding a family is one file here (README,
-"Adding a model family")."""
+``TEACHER_PASSES`` registry. Adding a family is one file here
+(docs/en/advanced_guides/add_model_family.md)."""
 import importlib
 from typing import Collection, Dict, List, Optional, Union
 
@@ -50,8 +50,8 @@ def build_teacher_pass(
             f'{", ".join(c.__name__ for c in mro[1:4])}). Supported '
             f'families: {", ".join(supported)}. A new family is one '
             'TeacherPass subclass registered in '
-            'dist_mm.algorithms.TEACHER_PASSES (README, "Adding a model '
-            'family").')
+            'dist_mm.algorithms.TEACHER_PASSES (docs/en/advanced_guides/'
+            'add_model_family.md).')
     return best(teacher, sources)
 
 

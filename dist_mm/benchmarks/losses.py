@@ -1,4 +1,4 @@
-"""Benchmark dist_mm's DIST / DIST+ losses against the naive formula.
+"""DIST / DIST+ losses against the naive formula and plain autograd.
 
 For each realistic shape it times forward + backward of the loss and
 measures the peak resident memory it adds, in one run, for:
@@ -15,20 +15,16 @@ It prints one table with the medians and the ratios naive / dist_mm and
 plain / dist_mm (speed), dist_mm / naive and dist_mm / plain (peak memory),
 and the max abs difference of the values.
 
-Example::
-
-    python tools/benchmark_losses.py            # all shapes, 3 repetitions
-    python tools/benchmark_losses.py --quick    # small shapes only
+``tools/analysis_tools/benchmark_losses.py`` prints the table.
 """
-import argparse
-from typing import Callable, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 
-import dist_mm  # noqa: F401  (torch 2.x fixes before mmrazor)
-from dist_mm.losses import DISTFeatureLoss, DISTLogitLoss
-from dist_mm.utils import measure
 from mmrazor.models.losses.dist_loss import DISTLoss, pearson_correlation
+
+from ..losses import DISTFeatureLoss, DISTLogitLoss
+from .measure import measure
 
 RETINA = [(100, 168), (50, 84), (25, 42), (13, 21), (7, 11)]
 CASES: List[Tuple[str, str, Tuple[int, ...]]] = [
@@ -108,20 +104,50 @@ def forward_backward(fn: Callable, s: torch.Tensor,
     return step
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--reps', type=int, default=3)
-    parser.add_argument(
-        '--quick',
-        action='store_true',
-        help='only the small shapes (a smoke run)')
-    parser.add_argument('--threads', type=int, default=None)
-    args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+def benchmark_case(kind: str,
+                   shape: Tuple[int, ...],
+                   reps: int = 3) -> Dict[str, Dict]:
+    """Time forward + backward of one case and measure its peak memory.
+
+    Args:
+        kind: ``'logit'`` (softmax), ``'sigmoid'`` or ``'feature'``.
+        shape: ``[N, C, H, W]`` of student and teacher.
+        reps: Repetitions; times and peaks are their medians.
+
+    Returns:
+        dict: ``{'dist_mm' | 'naive' | 'plain': {'time', 'peak', 'value'}}``
+        (seconds, MiB, the loss value).
+    """
+    s = torch.randn(shape, requires_grad=True)
+    t = torch.randn(shape)
+    if kind == 'feature':
+        losses = dict(
+            dist_mm=DISTFeatureLoss(),
+            naive=naive_feature,
+            plain=plain_feature)
+    else:
+        act = 'sigmoid' if kind == 'sigmoid' else 'softmax'
+        losses = dict(
+            dist_mm=DISTLogitLoss(activation=act),
+            naive=naive_logit(act),
+            plain=plain_logit(act))
+    return {
+        name: measure(forward_backward(fn, s, t), reps)
+        for name, fn in losses.items()
+    }
+
+
+def run_loss_benchmark(reps: int = 3,
+                       quick: bool = False,
+                       threads: Optional[int] = None) -> None:
+    """Print the table of :data:`CASES` (``quick``: the small ones) with
+    the speed and memory ratios to the references and the largest
+    difference of the values."""
+    if threads:
+        torch.set_num_threads(threads)
     torch.manual_seed(0)
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
-          f'CPU, fp32, median of {args.reps} forward+backward runs')
+          f'CPU, fp32, median of {reps} forward+backward runs')
     header = (f'{"case":<26}{"shape":<22}{"dist_mm s":>10}{"naive s":>9}'
               f'{"speedup":>8}{"plain s":>9}{"speedup":>8}'
               f'{"dist_mm MiB":>12}{"naive MiB":>10}{"mem ratio":>10}'
@@ -129,20 +155,10 @@ def main() -> None:
     print(header)
     print('-' * len(header))
     for name, kind, shape in CASES:
-        if args.quick and name not in QUICK:
+        if quick and name not in QUICK:
             continue
-        s = torch.randn(shape, requires_grad=True)
-        t = torch.randn(shape)
-        if kind == 'feature':
-            ours, naive, plain = DISTFeatureLoss(), naive_feature, \
-                plain_feature
-        else:
-            act = 'sigmoid' if kind == 'sigmoid' else 'softmax'
-            ours, naive, plain = DISTLogitLoss(activation=act), \
-                naive_logit(act), plain_logit(act)
-        a = measure(forward_backward(ours, s, t), args.reps)
-        b = measure(forward_backward(naive, s, t), args.reps)
-        c = measure(forward_backward(plain, s, t), args.reps)
+        r = benchmark_case(kind, shape, reps)
+        a, b, c = r['dist_mm'], r['naive'], r['plain']
         diff = max((a['value'] - x['value']).abs().item() for x in (b, c))
 
         def ratio(other):  # peaks below a few MiB are served from freed
@@ -157,8 +173,3 @@ def main() -> None:
             f'{a["peak"]:>12.0f}{b["peak"]:>10.0f}{ratio(b)}'
             f'{c["peak"]:>10.0f}{ratio(c)}{diff:>11.1e}',
             flush=True)
-        del s, t
-
-
-if __name__ == '__main__':
-    main()

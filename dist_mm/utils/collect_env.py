@@ -1,10 +1,8 @@
-"""Print the versions a dist_mm bug report needs, the OpenMMLab way.
+"""The versions a dist_mm bug report needs, the OpenMMLab way.
 
 mmengine's ``collect_env`` (Python, torch, CUDA, compilers), then mmcv and
 whether its compiled ops load (and for CPU or CUDA), then mmdet, mmseg,
-mmrazor and dist_mm::
-
-    python tools/collect_env.py
+mmrazor and dist_mm; ``tools/misc/collect_env.py`` prints them.
 """
 import importlib
 import signal
@@ -63,12 +61,3 @@ def collect_env() -> Dict[str, str]:
             env[name] = f'not installed ({err})'
     env['MMCV ops'] = mmcv_ops()
     return env
-
-
-def main() -> None:
-    for name, value in collect_env().items():
-        print(f'{name}: {value}')
-
-
-if __name__ == '__main__':
-    main()

@@ -5,21 +5,22 @@ Faster R-CNN teacher and student, ``DISTLogitLoss`` on the RoI logits (the
 teacher scores the student's RoIs) and ``DISTFeatureLoss`` on the FPN
 outputs, trains a few iterations on random images on CPU and prints the
 losses. It checks the whole installed stack (mmcv ops, mmdet, mmrazor,
-dist_mm) in under a minute.
+dist_mm) in under a minute; ``tools/misc/smoke_distill.py`` runs it.
 """
-import argparse
 import copy
 import time
 
 import torch
 
-import dist_mm
-from dist_mm.testing import det_batch, tiny_faster_rcnn
 from mmengine.optim import OptimWrapper
 from mmrazor.registry import MODELS
 
+from ._det import det_batch, tiny_faster_rcnn
+
 
 def smoke_model() -> torch.nn.Module:
+    """``DISTPlusDistill`` with tiny Faster R-CNNs (width 16 -> 8): RoI
+    logits and the four FPN levels."""
     levels = range(4)
     recorders = {
         f'fpn{i}':
@@ -49,12 +50,16 @@ def smoke_model() -> torch.nn.Module:
                 })))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--iters', type=int, default=5)
-    args = parser.parse_args()
+def smoke_run(iters: int = 5) -> None:
+    """Train :func:`smoke_model` ``iters`` iterations on random images,
+    printing the losses.
+
+    Raises:
+        FloatingPointError: when a loss is not finite.
+    """
+    from .. import __version__
     torch.manual_seed(0)
-    print(f'dist_mm {dist_mm.__version__}, torch {torch.__version__}')
+    print(f'dist_mm {__version__}, torch {torch.__version__}')
     model = smoke_model()
     print(
         f'{type(model).__name__}, teacher pass '
@@ -64,7 +69,7 @@ def main() -> None:
     params = [p for p in model.parameters() if p.requires_grad]
     optim = OptimWrapper(torch.optim.SGD(params, lr=0.01, momentum=0.9))
     batch = det_batch()
-    for it in range(1, args.iters + 1):
+    for it in range(1, iters + 1):
         start = time.perf_counter()
         log_vars = model.train_step(batch, optim)
         values = {
@@ -73,14 +78,10 @@ def main() -> None:
         }
         distill = sum(v for k, v in values.items() if k.startswith('distill.'))
         print(
-            f'iter {it}/{args.iters}: loss {values["loss"]:.4f} '
+            f'iter {it}/{iters}: loss {values["loss"]:.4f} '
             f'distill {distill:.4f} '
             f'({time.perf_counter() - start:.2f} s)',
             flush=True)
         if not torch.isfinite(torch.tensor(values['loss'])):
-            raise SystemExit('non-finite loss')
+            raise FloatingPointError(f'non-finite loss at iteration {it}')
     print('smoke run OK')
-
-
-if __name__ == '__main__':
-    main()

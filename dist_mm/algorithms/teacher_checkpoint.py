@@ -1,0 +1,32 @@
+"""Strict loading of the teacher's checkpoint."""
+from typing import Dict
+
+from torch import nn
+
+from mmengine.runner import load_checkpoint
+
+from ..compat import CorruptCheckpointError
+
+
+def load_teacher_checkpoint(teacher: nn.Module, filename: str) -> Dict:
+    """Load the teacher strictly: refuse any missing, unexpected or
+    mis-shaped key instead of distilling from a partly random teacher."""
+    try:
+        return load_checkpoint(
+            teacher,
+            filename,
+            map_location='cpu',
+            strict=True,
+            revise_keys=[(r'^module\.', '')])
+    except CorruptCheckpointError:
+        raise
+    except RuntimeError as err:
+        lines = [line for line in str(err).splitlines() if line.strip()]
+        if len(lines) > 12:
+            lines = lines[:12] + [f'... and {len(lines) - 12} more']
+        details = '\n'.join(lines)
+        raise RuntimeError(
+            f'teacher checkpoint {filename!r} does not fit the teacher model '
+            f'({type(teacher).__name__}); refusing to distill from a '
+            'partly random teacher. Check that teacher config and checkpoint '
+            f'are the same architecture and class count.\n{details}') from err

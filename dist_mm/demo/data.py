@@ -1,0 +1,53 @@
+"""The demo's datasets: where each is written and how a config reads it."""
+import shutil
+from typing import List
+
+from .pairs import CONFIGS, DEFAULT_SCENE, NUM_VAL, Pair
+
+
+def data_root(pair: Pair, scene: str) -> str:
+    """Where a dataset is written: the default scene where the demo configs
+    read it, every other beside it, so experiments can run side by side."""
+    return pair.data if scene in (DEFAULT_SCENE, 'coco') \
+        else f'{pair.data}_{scene}'
+
+
+def make_data(pair: Pair,
+              scene: str,
+              num_train: int = 256,
+              num_val: int = 0) -> None:
+    """Write the pair's dataset (``num_val`` 0: :data:`NUM_VAL` of its
+    task); the detection demo configs name the image and object sizes."""
+    import os.path as osp
+
+    from mmengine.config import Config
+
+    from ..datasets import make_cityscapes, make_coco
+    root = data_root(pair, scene)
+    num_val = num_val or NUM_VAL[pair.task]
+    shutil.rmtree(root, ignore_errors=True)
+    if pair.task == 'seg':
+        make_cityscapes(root, num_train, num_val, scene=scene)
+    else:
+        cfg = Config.fromfile(osp.join(CONFIGS, pair.configs()['teacher']))
+        make_coco(
+            root,
+            num_train,
+            num_val,
+            size=cfg.demo_image_size,
+            object_size=cfg.demo_object_size)
+
+
+def data_options(pair: Pair, scene: str) -> List[str]:
+    """``--cfg-options`` pointing a demo config at the scene's dataset."""
+    root = data_root(pair, scene)
+    options = [
+        f'{split}_dataloader.dataset.data_root={root}'
+        for split in ('train', 'val', 'test')
+    ]
+    if pair.task == 'det':
+        options += [
+            f'{split}_evaluator.ann_file={root}/annotations/'
+            'instances_val2017.json' for split in ('val', 'test')
+        ]
+    return options

@@ -1,0 +1,104 @@
+"""The end-to-end demo: data, every run of every pair, the reports."""
+import os
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from .data import data_root, make_data
+from .pairs import PAIRS, WORK
+from .report import table, write_results
+from .schedule import run_all
+from .training import say
+
+
+@dataclass
+class DemoOptions:
+    """What ``tools/demo.py`` runs; its flags carry the same names.
+
+    Args:
+        task: ``'seg'``, ``'det'`` or ``'all'``.
+        pairs: Only these pairs (keys of :data:`PAIRS`; overrides ``task``).
+        scenes: Segmentation datasets (``streets``, ``shapes``).
+        seeds: Student runs per model (seeds 0 .. N-1).
+        jobs: Runs side by side, each with cores / N threads.
+        ablation: Also the paper's Table 12 rows.
+        iters: Student iterations (teacher: twice as many); 0 keeps the
+            configs' schedule.
+        num_train: Training images per dataset.
+        num_val: Val images per dataset; 0: :data:`NUM_VAL` of the task.
+        cwd: Where ``data/`` and ``work_dirs/`` are written.
+    """
+    task: str = 'all'
+    pairs: Optional[List[str]] = None
+    scenes: Sequence[str] = field(default_factory=lambda: ['streets'])
+    seeds: int = 1
+    jobs: int = 2
+    ablation: bool = False
+    iters: int = 0
+    num_train: int = 256
+    num_val: int = 0
+    cwd: str = '.'
+
+    def __post_init__(self) -> None:
+        from ..datasets.synthetic import SCENES
+        if self.task not in ('seg', 'det', 'all'):
+            raise ValueError(
+                f"task must be 'seg', 'det' or 'all', got {self.task!r}")
+        unknown = set(self.pairs or ()) - set(PAIRS)
+        if unknown:
+            raise ValueError(f'unknown pairs {sorted(unknown)}; the demo has '
+                             f'{sorted(PAIRS)}')
+        unknown = set(self.scenes) - set(SCENES)
+        if unknown:
+            raise ValueError(f'unknown scenes {sorted(unknown)}; the demo has '
+                             f'{sorted(SCENES)}')
+        if self.jobs < 1 or self.seeds < 1:
+            raise ValueError('jobs and seeds must be 1 or more, got '
+                             f'{self.jobs} and {self.seeds}')
+
+    def experiments(self) -> List[Tuple[str, str]]:
+        """``(pair key, scene)`` of every experiment, in the tables'
+        order."""
+        return [
+            (key, scene) for key, pair in PAIRS.items()
+            if (key in self.pairs if self.pairs else self.task in ('all',
+                                                                   pair.task))
+            for scene in (self.scenes if pair.task == 'seg' else ['coco'])
+        ]
+
+
+def run_demo(options: DemoOptions) -> Dict[str, Dict]:
+    """Run the demo in ``options.cwd``: write the datasets, train every run
+    and write ``work_dirs/demo/results.{json,md,png}`` as each experiment
+    finishes.
+
+    Returns:
+        dict: The runs of each experiment (``<pair>/<scene>``), by name,
+        each list by seed (:func:`train_and_evaluate`'s figures).
+
+    Raises:
+        SystemExit: naming the runs that failed, once the others finished.
+    """
+    os.chdir(options.cwd)
+    os.makedirs(WORK, exist_ok=True)
+    experiments = options.experiments()
+    written = set()
+    for key, scene in experiments:
+        root = data_root(PAIRS[key], scene)
+        if root not in written:  # the detection pairs share theirs
+            make_data(PAIRS[key], scene, options.num_train, options.num_val)
+            written.add(root)
+    everything: Dict[str, Dict] = {}
+    order = [f'{key}/{scene}' for key, scene in experiments]
+
+    def finished(key: str, results: Dict) -> None:
+        everything[key] = results
+        say('\n' + table(key, results) + '\n')
+        # after every experiment, so that a long run stopped later keeps
+        # the experiments it finished
+        write_results(everything, order)
+
+    run_all(experiments, finished, options.seeds, options.jobs, options.iters,
+            options.ablation)
+    print('\n\n'.join(table(key, everything[key]) for key in order))
+    print(f'\nwritten: {WORK}/results.json, results.md, results.png')
+    return everything
