@@ -11,7 +11,8 @@ scale went down.
 Measured (docs/en/user_guides/train_test.md, "Mixed precision"): with the
 default initial scale 2^16, DIST's first gradients overflow fp16 and the
 scaler skips the first steps while it calibrates (7 of 40 here, steps 0-7,
-scale -> 512; without DIST none at the start), then none; with ``init_scale=2**8`` no step is skipped.
+scale -> 512; without DIST none at the start), then none; with
+``init_scale=2**8`` no step is skipped.
 Faster R-CNN cannot run fp16 on CPU: mmcv's CPU ``nms`` has no half
 kernel (``expected scalar type Float but found Half``).
 """
