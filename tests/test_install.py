@@ -8,6 +8,7 @@ directory outside the repository: ``import dist_mm``, ``mim train`` /
 installed copy and the configs and tools copied into its ``dist_mm/.mim``.
 The other dependencies are this environment's (``--no-deps``).
 """
+import ast
 import os
 import os.path as osp
 import shutil
@@ -106,3 +107,23 @@ def test_installed_demo_tool_runs(installed):
     demo = site / 'dist_mm' / '.mim' / 'tools' / 'demo.py'
     out = run([sys.executable, str(demo), '--help'], cwd, env)
     assert '--task' in out and '--seeds' in out
+
+
+def test_mim_search_lists_every_shipped_config(installed):
+    """``mim search dist_mm`` reads the installed wheel's model index: every
+    shipped config (the demo's included), with its paper result."""
+    site, env, cwd = installed
+    shipped = sorted(
+        osp.splitext(name)[0]
+        for folder in os.listdir(osp.join(ROOT, 'configs'))
+        if folder != '_base_'
+        for name in os.listdir(osp.join(ROOT, 'configs', folder))
+        if name.endswith('.py') and not name.startswith('_'))
+    assert (site / 'dist_mm' / '.mim' / 'model-index.yml').is_file()
+    out = run([MIM, 'search', 'dist_mm', '--valid-config'], cwd, env)
+    listed = ast.literal_eval(out[out.index('['):out.rindex(']') + 1])
+    assert sorted(listed) == shipped
+    out = run([MIM, 'search', 'dist_mm'], cwd, env)
+    entry = out.split('config id: distplus_cascade-mask-rcnn_x101-fpn_'
+                      'faster-rcnn_r50-fpn_2x_coco\n')[1].split('-----')[0]
+    assert 'coco/box_ap      42.1' in entry  # the paper's DIST+ row

@@ -7,22 +7,15 @@ import os
 from typing import Dict, List, Optional
 
 from ..utils import check_data_roots, check_work_dir, load_tool_config
-from .train import add_launcher_args
+from .train import tool_parser
 
 
 def parse_test_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     """Parse the test tool's flags (``argv``: default ``sys.argv``)."""
-    parser = argparse.ArgumentParser(description='Test a model')
-    parser.add_argument('config', help='test config file path')
+    parser = tool_parser('test')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='the dir to save logs')
-    parser.add_argument(
-        '--amp',
-        action='store_true',
-        help='enable automatic mixed precision inference')
     parser.add_argument(
         '--dump-metrics', help='also write the metrics to this JSON file')
-    add_launcher_args(parser)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args

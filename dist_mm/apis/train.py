@@ -14,9 +14,17 @@ from ..utils import check_data_roots, check_work_dir, load_tool_config
 LAUNCHERS = ['none', 'pytorch', 'slurm', 'mpi']
 
 
-def add_launcher_args(parser: argparse.ArgumentParser) -> None:
-    """``--cfg-options``, ``--launcher`` and ``--local_rank`` /
-    ``--local-rank``, shared by the train and test tools."""
+def tool_parser(task: str) -> argparse.ArgumentParser:
+    """The flags the train and test tools share (``task``: ``'train'`` or
+    ``'test'``): the config, ``--work-dir``, ``--amp``, ``--cfg-options``,
+    ``--launcher`` and ``--local_rank`` / ``--local-rank``."""
+    parser = argparse.ArgumentParser(description=f'{task.title()} a model')
+    parser.add_argument('config', help=f'{task} config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help=f'enable automatic mixed precision {task}ing')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -27,18 +35,13 @@ def add_launcher_args(parser: argparse.ArgumentParser) -> None:
     # torch.distributed.launch passes --local-rank on torch 2.x and
     # --local_rank on older versions: accept both.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return parser
 
 
 def parse_train_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     """Parse the train tool's flags (``argv``: default ``sys.argv``); sets
     ``LOCAL_RANK`` from ``--local-rank`` unless the launcher did."""
-    parser = argparse.ArgumentParser(description='Train a model')
-    parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
-    parser.add_argument(
-        '--amp',
-        action='store_true',
-        help='enable automatic mixed precision training')
+    parser = tool_parser('train')
     parser.add_argument(
         '--resume',
         nargs='?',
@@ -46,7 +49,6 @@ def parse_train_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         const='auto',
         help='resume from the latest checkpoint in the work_dir '
         'automatically, or from the given checkpoint path')
-    add_launcher_args(parser)
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args

@@ -386,16 +386,19 @@ def benchmark_pair(kind: str,
 
 
 def _in_new_process(call: str, env: Optional[Dict[str, str]] = None):
-    """The JSON value of ``call`` (of this module) in a fresh process."""
+    """The JSON value of ``call`` (of this module) in a fresh process,
+    after printing what the process printed."""
     code = ('import json; import dist_mm; '
             'from dist_mm.benchmarks.distill import benchmark_pair; '
             f'print(json.dumps({call}))')
-    out = subprocess.run([sys.executable, '-c', code],
-                         check=True,
-                         stdout=subprocess.PIPE,
-                         text=True,
-                         env=env).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    lines = subprocess.run([sys.executable, '-c', code],
+                           check=True,
+                           stdout=subprocess.PIPE,
+                           text=True,
+                           env=env).stdout.strip().splitlines()
+    if lines[:-1]:
+        print('\n'.join(lines[:-1]), flush=True)
+    return json.loads(lines[-1])
 
 
 def run_distill_benchmark(pairs: Sequence[str] = ('det', 'seg'),
@@ -413,10 +416,5 @@ def run_distill_benchmark(pairs: Sequence[str] = ('det', 'seg'),
         benchmark_pair(pairs[0], list(variants), reps, device, size, batch)
         return
     for kind in pairs:
-        subprocess.run([
-            sys.executable, '-c', 'import dist_mm; '
-            'from dist_mm.benchmarks.distill import benchmark_pair; '
-            f'benchmark_pair({kind!r}, {list(variants)!r}, {reps}, '
-            f'{device!r}, {size!r}, {batch})'
-        ],
-                       check=True)
+        _in_new_process(f'benchmark_pair({kind!r}, {list(variants)!r}, '
+                        f'{reps}, {device!r}, {size!r}, {batch})')

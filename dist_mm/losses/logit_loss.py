@@ -55,7 +55,7 @@ class DISTLogitLoss(RelationLoss):
             others, the loss value and its minima are unchanged. 0 gives the
             exact gradient.
         teacher_flat_rtol (float): Teacher slices whose std is below this
-            fraction of their |mean| hold no relation to learn and are left
+            fraction of their ``|mean|`` hold no relation to learn and are left
             out (``rho = 0``, no gradient). Matching such a slice means
             chasing noise at a gradient that grows like ``1 / ||y_s -
             mean||``; on RetinaNet's coarsest FPN level, 1x1 for small

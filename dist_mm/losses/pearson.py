@@ -62,7 +62,7 @@ def _near_constant(sq_norm_c: Tensor,
                    rtol: float = ROUNDING_RTOL) -> Tensor:
     """Slices whose centred norm is at most ``rtol`` of their magnitude
     (``||x||^2 = ||x_c||^2 + count * mean^2``); the default is float
-    rounding noise. For ``rtol << 1`` this is std / |mean| <= rtol."""
+    rounding noise. For ``rtol << 1`` this is ``std / |mean| <= rtol``."""
     return sq_norm_c <= rtol**2 * (sq_norm_c + count * mean.square())
 
 
@@ -138,7 +138,7 @@ def _degenerate(norm_a: Tensor, norm_b: Tensor, eps: float, sq_a: Tensor,
     """Slices whose ``rho`` is taken as 0 with zero gradient.
 
     Either vector is constant up to float rounding, the reference ``b`` has
-    a relative spread (std / |mean|) below ``flat_rtol``, or ``eps``
+    a relative spread (``std / |mean|``) below ``flat_rtol``, or ``eps``
     dominates the denominator. A reference that flat holds no relation to
     learn: the gradient of ``1 - rho`` towards it grows like
     ``1 / ||a - mean||`` and chases its noise (e.g. a teacher's nearly
@@ -186,7 +186,7 @@ def pearson_distance(a: Tensor,
             ``b`` (see :func:`_spread_damping`); 0 leaves it exact. The
             value is never changed.
         flat_rtol: Slices where ``b``'s std is below ``flat_rtol`` times
-            its |mean| get ``rho = 0`` and zero gradient (see
+            its ``|mean|`` get ``rho = 0`` and zero gradient (see
             :func:`_degenerate`); 0 only catches float rounding noise.
 
     Returns:
