@@ -15,7 +15,7 @@ def mmrazor_scope():
         yield
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope='package')
 def teacher_ckpts(tmp_path_factory):
     """``get(teacher_cfg)``: the path of a locally saved checkpoint of that
     teacher architecture (one per architecture), for configs whose
