@@ -1,4 +1,5 @@
 """The demo's datasets: where each is written and how a config reads it."""
+import os.path as osp
 import shutil
 from typing import List
 
@@ -18,8 +19,6 @@ def make_data(pair: Pair,
               num_val: int = 0) -> None:
     """Write the pair's dataset (``num_val`` 0: :data:`NUM_VAL` of its
     task); the detection demo configs name the image and object sizes."""
-    import os.path as osp
-
     from mmengine.config import Config
 
     from ..datasets import make_cityscapes, make_coco

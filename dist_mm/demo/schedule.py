@@ -6,7 +6,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import Callable, Dict, List, NamedTuple, Sequence, Tuple
 
 from .data import data_options, data_root
-from .pairs import ABLATION, PAIRS, WORK
+from .pairs import ABLATION, PAIRS, WORK, ablation_options
 from .training import say, train_and_evaluate
 
 # the shortest student runs start last (DIST+ and its ablation rows first):
@@ -48,7 +48,6 @@ def experiment_jobs(key: str,
     runs += [(name, configs[name], [])
              for name in ('baseline', 'dist', 'distplus')]
     if ablation:
-        from .pairs import ablation_options
         runs += [(name, configs['distplus'],
                   ablation_options(configs['distplus'], keep))
                  for name, (_, keep) in ABLATION.items()

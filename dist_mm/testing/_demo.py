@@ -8,9 +8,7 @@ import torch
 from mmengine.config import Config
 
 from ..datasets import make_cityscapes
-from ..utils.paths import mim_dir
-
-DEMO_CONFIGS = osp.join(mim_dir('configs'), 'demo')
+from ..demo.pairs import CONFIGS as DEMO_CONFIGS
 
 
 def prepare_demo_dir(path: Path,
