@@ -3,12 +3,15 @@ what ``tools/train.py``, ``tools/dist_train.sh``, ``tools/slurm_train.sh``
 and ``mim train dist_mm CONFIG`` run."""
 import argparse
 import os
+import os.path as osp
 from typing import List, Optional
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.logging import print_log
 
 from ..compat import ATOMIC_BACKEND_ARGS
-from ..engine import amp_optim_wrapper
+from ..engine import (amp_optim_wrapper, find_resumable_checkpoint,
+                      restart_reason)
 from ..utils import check_data_roots, check_work_dir, load_tool_config
 
 LAUNCHERS = ['none', 'pytorch', 'slurm', 'mpi']
@@ -47,8 +50,17 @@ def parse_train_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         nargs='?',
         type=str,
         const='auto',
-        help='resume from the latest checkpoint in the work_dir '
-        'automatically, or from the given checkpoint path')
+        help='resume from the newest intact checkpoint in the work_dir, or '
+        'from the given checkpoint path. Without it a run resumes by itself '
+        'when its Slurm job was requeued, its torchrun workers restarted, '
+        'or the previous run in the work_dir was interrupted')
+    parser.add_argument(
+        '--checkpoint-minutes',
+        type=float,
+        metavar='MINUTES',
+        help='also save a checkpoint at most every MINUTES minutes (the '
+        'newest one is kept), so that a job killed without warning loses at '
+        'most that much training')
     args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
@@ -68,13 +80,68 @@ def build_train_config(args: argparse.Namespace) -> Config:
     checkpoint = cfg.default_hooks.get('checkpoint')
     if checkpoint is not None and not checkpoint.get('backend_args'):
         checkpoint.backend_args = dict(ATOMIC_BACKEND_ARGS)
-    if args.resume == 'auto':
+    cfg.train_cfg = resumable_train_cfg(cfg.get('train_cfg'))
+    add_preemption_hooks(cfg, args.checkpoint_minutes)
+    resume = args.resume
+    if resume is None:
+        reason = restart_reason(cfg.work_dir)
+        if reason:
+            print_log(f'Resuming automatically: {reason}.', logger='current')
+            resume = 'auto'
+    if resume == 'auto':
         cfg.resume = True
-        cfg.load_from = None
-    elif args.resume is not None:
+        cfg.load_from = find_resumable_checkpoint(checkpoint_dir(cfg))
+    elif resume is not None:
         cfg.resume = True
-        cfg.load_from = args.resume
+        cfg.load_from = resume
     return cfg
+
+
+def resumable_train_cfg(train_cfg: Optional[dict]) -> Optional[dict]:
+    """``train_cfg`` with mmengine's ``EpochBasedTrainLoop`` (named, or
+    implied by ``by_epoch=True``) replaced by
+    :class:`~dist_mm.engine.ResumableEpochBasedTrainLoop`, which also
+    resumes from checkpoints saved inside an epoch."""
+    if not train_cfg:
+        return train_cfg
+    train_cfg = ConfigDict(train_cfg)
+    if train_cfg.get('type') in ('EpochBasedTrainLoop',
+                                 'mmengine.EpochBasedTrainLoop'):
+        train_cfg.type = 'ResumableEpochBasedTrainLoop'
+    elif 'type' not in train_cfg and train_cfg.pop('by_epoch', False):
+        train_cfg.type = 'ResumableEpochBasedTrainLoop'
+    return train_cfg
+
+
+def add_preemption_hooks(cfg: Config,
+                         checkpoint_minutes: Optional[float] = None) -> None:
+    """Add a :class:`~dist_mm.engine.PreemptionCheckpointHook` (with
+    ``checkpoint_minutes`` as its interval) and an
+    :class:`~dist_mm.engine.RNGStateHook` to ``cfg.custom_hooks`` unless
+    the config has its own."""
+    hooks = list(cfg.get('custom_hooks', None) or [])
+    types = [h.get('type') for h in hooks]
+    if 'RNGStateHook' not in types:
+        hooks.append(dict(type='RNGStateHook'))
+    if 'PreemptionCheckpointHook' not in types:
+        hooks.append(
+            dict(
+                type='PreemptionCheckpointHook',
+                interval_minutes=checkpoint_minutes))
+    elif checkpoint_minutes is not None:
+        hooks[types.index('PreemptionCheckpointHook')].update(
+            interval_minutes=checkpoint_minutes)
+    cfg.custom_hooks = hooks
+
+
+def checkpoint_dir(cfg: Config) -> str:
+    """Where the checkpoint hook writes: the work dir, or ``out_dir`` /
+    the work dir's name when the hook has an ``out_dir``."""
+    hook = (cfg.get('default_hooks') or {}).get('checkpoint') or {}
+    out_dir = hook.get('out_dir')
+    if out_dir:
+        return osp.join(out_dir, osp.basename(osp.normpath(cfg.work_dir)))
+    return cfg.work_dir
 
 
 def train(argv: Optional[List[str]] = None) -> None:

@@ -1,10 +1,16 @@
-from .hooks import (AcclimationWarmupHook, ParamSyncCheckHook, RNGStateHook,
-                    TeacherGuardHook, check_params_in_sync)
+from .hooks import (AcclimationWarmupHook, ParamSyncCheckHook,
+                    PreemptionCheckpointHook, RNGStateHook, TeacherGuardHook,
+                    check_params_in_sync)
 from .optim_wrappers import (AMP_INIT_SCALE, CPUAmpOptimWrapper,
                              amp_optim_wrapper)
+from .runner import (EXIT_INTERRUPTED, INTERRUPTED_MARKER,
+                     ResumableEpochBasedTrainLoop, TrainingInterrupted,
+                     find_resumable_checkpoint, restart_reason)
 
 __all__ = [
-    'AcclimationWarmupHook', 'ParamSyncCheckHook', 'RNGStateHook',
-    'TeacherGuardHook', 'check_params_in_sync', 'CPUAmpOptimWrapper',
-    'AMP_INIT_SCALE', 'amp_optim_wrapper'
+    'AcclimationWarmupHook', 'ParamSyncCheckHook', 'PreemptionCheckpointHook',
+    'RNGStateHook', 'TeacherGuardHook', 'check_params_in_sync',
+    'CPUAmpOptimWrapper', 'AMP_INIT_SCALE', 'amp_optim_wrapper',
+    'ResumableEpochBasedTrainLoop', 'EXIT_INTERRUPTED', 'INTERRUPTED_MARKER',
+    'TrainingInterrupted', 'find_resumable_checkpoint', 'restart_reason'
 ]

@@ -1,0 +1,9 @@
+"""Training loops and resume helpers of dist_mm."""
+from .resumable_epoch_loop import ResumableEpochBasedTrainLoop
+from .resume import (EXIT_INTERRUPTED, INTERRUPTED_MARKER, TrainingInterrupted,
+                     find_resumable_checkpoint, restart_reason)
+
+__all__ = [
+    'ResumableEpochBasedTrainLoop', 'EXIT_INTERRUPTED', 'INTERRUPTED_MARKER',
+    'TrainingInterrupted', 'find_resumable_checkpoint', 'restart_reason'
+]

@@ -1,0 +1,49 @@
+"""A hook that makes the operating system (or Slurm) signal a training
+process at a chosen iteration, so that the interruption tests stop runs at
+a known point instead of racing a timer. Loaded by the test configs through
+``custom_imports``."""
+import os
+import signal
+import subprocess
+from typing import Optional
+
+from mmengine.hooks import Hook
+from mmengine.registry import HOOKS
+
+
+@HOOKS.register_module()
+class SendSignalHook(Hook):
+    """After iteration ``at_iter`` of rank ``rank`` (every rank: None), in
+    the run whose torchrun / Slurm restart count is ``restart``: send
+    ``sig`` to this process, or run ``scancel --signal`` on the job."""
+
+    priority = 'VERY_HIGH'  # before PreemptionCheckpointHook looks
+
+    def __init__(self,
+                 at_iter: int,
+                 sig: str = 'SIGUSR1',
+                 rank: Optional[int] = None,
+                 restart: int = 0,
+                 scancel: bool = False) -> None:
+        self.at_iter = at_iter
+        self.sig = signal.Signals[sig]
+        self.rank = rank
+        self.restart = restart
+        self.scancel = scancel
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None) -> None:
+        restart = int(
+            os.environ.get('TORCHELASTIC_RESTART_COUNT',
+                           os.environ.get('SLURM_RESTART_COUNT', 0)))
+        if runner.iter + 1 != self.at_iter or restart != self.restart or \
+                self.rank not in (None, runner.rank):
+            return
+        if self.scancel:
+            subprocess.run([
+                'scancel', f'--signal={self.sig.name[3:]}',
+                os.environ['SLURM_JOB_ID']
+            ],
+                           check=True)
+        else:
+            os.kill(os.getpid(), self.sig)
