@@ -56,7 +56,7 @@ custom_hooks = [guard]
 """
 ITERS = 10
 ITER_CFG = BASE + f"""
-train_dataloader = dict(batch_size=1)
+train_dataloader = dict(batch_size=2)
 train_cfg = dict(max_iters={ITERS}, val_interval=1000)
 default_hooks = dict(logger=dict(interval=1),
                      checkpoint=dict(by_epoch=False, interval=4,
@@ -310,7 +310,10 @@ def test_two_node_ranks_on_loopback_train_and_resume(demo_dir, ddp_reference):
         signal_at(ITER_CFG, at_iter=5, rank=1))
 
     def launch_both():
-        env = environment(NNODES='2', PORT=str(free_port()))
+        # torchrun sets OMP_NUM_THREADS=1 only for several processes a node;
+        # the reference ran with one thread a process
+        env = environment(
+            NNODES='2', PORT=str(free_port()), OMP_NUM_THREADS='1')
         nodes = [
             subprocess.Popen([
                 'bash',
