@@ -29,6 +29,8 @@ SlurmctldPort={ctld_port}
 SlurmdPort={slurmd_port}
 SlurmUser=root
 AuthType=auth/munge
+# a requeued job waits for its old credential to expire (default 120 s)
+AuthInfo=cred_expire=20
 StateSaveLocation={root}/state
 SlurmdSpoolDir={root}/spool
 SlurmctldPidFile={root}/slurmctld.pid

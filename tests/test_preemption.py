@@ -360,7 +360,7 @@ SBATCH = """#!/bin/bash
 #SBATCH --ntasks=2
 #SBATCH --cpus-per-task=1
 cd {cwd}
-GPUS=2 GPUS_PER_NODE=0 CPUS_PER_TASK=1 \\
+OMP_NUM_THREADS=1 GPUS=2 GPUS_PER_NODE=0 CPUS_PER_TASK=1 \\
     bash {root}/tools/slurm_train.sh debug preempt slurm_cfg.py wd_slurm
 """
 
@@ -389,7 +389,7 @@ def test_slurm_job_signalled_requeues_and_resumes(slurm, demo_dir,
         rc, state = run(['scontrol', 'show', 'job', job], demo_dir, env)
         if 'JobState=COMPLETED' in state or 'JobState=FAILED' in state:
             break
-        time.sleep(2)
+        time.sleep(1)
     log = out.read_text()
     assert 'JobState=COMPLETED' in state, state + log[-6000:]
     assert 'Restarts=1' in state
