@@ -31,7 +31,10 @@ class SendSignalHook(Hook):
         self.restart = restart
         self.scancel = scancel
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None) -> None:
         restart = int(
             os.environ.get('TORCHELASTIC_RESTART_COUNT',

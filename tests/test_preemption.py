@@ -74,7 +74,8 @@ def signal_at(cfg: str, **hook) -> str:
 def environment(**extra) -> dict:
     env = dict(
         os.environ,
-        PYTHONPATH=os.pathsep.join([ROOT, os.environ.get('PYTHONPATH', '')]),
+        PYTHONPATH=os.pathsep.join([ROOT,
+                                    os.environ.get('PYTHONPATH', '')]),
         PYTHONWARNINGS='ignore',
         PYTHON=sys.executable,
         **extra)
@@ -95,8 +96,8 @@ def run(cmd, cwd, env=None, timeout=600):
 
 
 def train(cwd, cfg, work_dir, *options):
-    return run([sys.executable, TRAIN, cfg, '--work-dir', work_dir,
-                *options], cwd)
+    return run([sys.executable, TRAIN, cfg, '--work-dir', work_dir, *options],
+               cwd)
 
 
 def torchrun(cwd, cfg, work_dir, procs=2, env=None, *options):
@@ -130,8 +131,11 @@ def demo_dir(tmp_path_factory):
 @pytest.fixture(scope='module')
 def ddp_reference(demo_dir):
     """An uninterrupted 2-rank run of ``iter_cfg.py``."""
-    rc, log = torchrun(demo_dir, 'iter_cfg.py', 'wd_ddp_ref',
-                       env=environment(PORT=str(free_port())))
+    rc, log = torchrun(
+        demo_dir,
+        'iter_cfg.py',
+        'wd_ddp_ref',
+        env=environment(PORT=str(free_port())))
     assert rc == 0, log[-4000:]
     return demo_dir / 'wd_ddp_ref'
 
@@ -178,23 +182,23 @@ def test_truncated_newest_checkpoint_is_skipped_for_the_previous(demo_dir):
     os.utime(work_dir / 'epoch_1.pth', (1, 1))  # the older one
     rc, log = train(demo_dir, 'epoch_cfg.py', str(work_dir), '--resume')
     assert rc == 0, log[-4000:]
-    assert (f'Checkpoint {newest} is truncated or corrupt (not an intact '
-            'checkpoint archive); skipping it: resuming from '
-            f"{work_dir / 'epoch_1.pth'} instead") in log
+    assert (
+        f'Checkpoint {newest} is truncated or corrupt (not an intact '
+        f"checkpoint archive); skipping it, trying {work_dir / 'epoch_1.pth'}"
+        ' instead') in log
     assert 'resumed epoch: 1, iter: 4' in log
     # epoch 2 trained again from epoch 1 ends where the reference ended
     assert_same_training_state(ref / 'epoch_2.pth', newest)
 
 
 def _checkpoint(path, iteration):
-    save_checkpoint(
-        dict(meta=dict(iter=iteration), state_dict={}), str(path))
+    save_checkpoint(dict(meta=dict(iter=iteration), state_dict={}), str(path))
 
 
 def test_find_resumable_checkpoint_order_and_refusal(tmp_path):
     assert find_resumable_checkpoint(str(tmp_path)) is None
-    for i, name in enumerate(
-        ['iter_4.pth', 'epoch_1.pth', 'best_mIoU_iter_6.pth', 'iter_8.pth']):
+    names = ['iter_4.pth', 'epoch_1.pth', 'best_mIoU_iter_6.pth', 'iter_8.pth']
+    for i, name in enumerate(names):
         _checkpoint(tmp_path / name, i)
         os.utime(tmp_path / name, (100 + i, 100 + i))
     (tmp_path / 'teacher.pth').write_bytes(b'')  # not a training checkpoint
@@ -252,8 +256,9 @@ def test_hook_refuses_mmengines_epoch_loop_and_unknown_signals(demo_dir):
     from dist_mm.engine import PreemptionCheckpointHook
     with pytest.raises(ValueError, match=r"closest: \[.*'SIGUSR1'"):
         PreemptionCheckpointHook(signals=['SIGUSR'])
-    (demo_dir / 'plain_epoch.py').write_text(
-        EPOCH_CFG + "custom_hooks = [dict(type='PreemptionCheckpointHook')]\n")
+    (demo_dir / 'plain_epoch.py'
+     ).write_text(EPOCH_CFG +
+                  "custom_hooks = [dict(type='PreemptionCheckpointHook')]\n")
     # tools/train.py swaps the loop; a Runner built directly does not
     code = ('import sys; from mmengine.config import Config; '
             'from mmengine.runner import Runner; import dist_mm; '
@@ -283,9 +288,10 @@ def test_torchrun_signal_to_one_rank_and_a_killed_worker(
     # rank 1 alone gets SIGUSR1 after iteration 3; both ranks stop there and
     # torchrun restarts them (restart 1), which resume from iter_3; rank 1
     # is then SIGKILLed after iteration 6 (restart 2): resumed from iter_4
-    cfg = signal_at(ITER_CFG, at_iter=3, rank=1) + (
-        'custom_hooks.append(dict(type="SendSignalHook", at_iter=6, '
-        'sig="SIGKILL", rank=1, restart=1))\n')
+    cfg = signal_at(
+        ITER_CFG, at_iter=3, rank=1) + (
+            'custom_hooks.append(dict(type="SendSignalHook", at_iter=6, '
+            'sig="SIGKILL", rank=1, restart=1))\n')
     (demo_dir / 'elastic.py').write_text(cfg)
     rc, log = torchrun(
         demo_dir,

@@ -8,6 +8,5 @@ from .utils import unwrapped
 
 __all__ = [
     'AcclimationWarmupHook', 'ParamSyncCheckHook', 'PreemptionCheckpointHook',
-    'RNGStateHook',
-    'TeacherGuardHook', 'check_params_in_sync', 'unwrapped'
+    'RNGStateHook', 'TeacherGuardHook', 'check_params_in_sync', 'unwrapped'
 ]

@@ -202,8 +202,8 @@ class PreemptionCheckpointHook(Hook):
             list(self.timed)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        self.timed = list(checkpoint.get('meta', {}).get(
-            'timed_checkpoints', []))
+        self.timed = list(
+            checkpoint.get('meta', {}).get('timed_checkpoints', []))
 
     def after_train(self, runner) -> None:
         self._restore_handlers()

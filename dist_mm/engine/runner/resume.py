@@ -72,13 +72,13 @@ def find_resumable_checkpoint(work_dir: str) -> Optional[str]:
     for i, path in enumerate(candidates):
         if not is_unreadable_file(path):
             return path
-        following = (f'resuming from {candidates[i + 1]} instead if it is '
-                     'intact' if i + 1 < len(candidates) else
-                     'no older checkpoint is left')
+        if i + 1 < len(candidates):
+            following = f'trying {candidates[i + 1]} instead'
+        else:
+            following = 'no older checkpoint is left'
         print_log(
             f'Checkpoint {path} is truncated or corrupt (not an intact '
-            f'checkpoint archive); skipping it: {following}. The file is '
-            'kept.',
+            f'checkpoint archive); skipping it, {following}.',
             logger='current',
             level=logging.WARNING)
     if candidates:
