@@ -15,7 +15,9 @@ from mmengine.registry import HOOKS
 class SendSignalHook(Hook):
     """After iteration ``at_iter`` of rank ``rank`` (every rank: None), in
     the run whose torchrun / Slurm restart count is ``restart``: send
-    ``sig`` to this process, or run ``scancel --signal`` on the job."""
+    ``sig`` to this process (``group``: to its whole process group, its
+    DataLoader workers included, from a ``kill`` process, as Slurm does), or
+    run ``scancel --signal`` on the job."""
 
     priority = 'VERY_HIGH'  # before PreemptionCheckpointHook looks
 
@@ -24,12 +26,14 @@ class SendSignalHook(Hook):
                  sig: str = 'SIGUSR1',
                  rank: Optional[int] = None,
                  restart: int = 0,
-                 scancel: bool = False) -> None:
+                 scancel: bool = False,
+                 group: bool = False) -> None:
         self.at_iter = at_iter
         self.sig = signal.Signals[sig]
         self.rank = rank
         self.restart = restart
         self.scancel = scancel
+        self.group = group
 
     def after_train_iter(self,
                          runner,
@@ -48,5 +52,10 @@ class SendSignalHook(Hook):
                 os.environ['SLURM_JOB_ID']
             ],
                            check=True)
+        elif self.group:
+            # from another process, as Slurm's: DataLoader workers treat a
+            # SIGTERM from their parent as the order to exit
+            subprocess.run(
+                ['kill', '-s', self.sig.name[3:], f'-{os.getpgid(0)}'])
         else:
             os.kill(os.getpid(), self.sig)

@@ -43,11 +43,12 @@ randomness = dict(seed=0)
 guard = dict(type='TeacherGuardHook', window=1, max_drop=0.99, action='warn')
 log_processor = dict(by_epoch=False)
 """
-# mmdet's COCO schedules are epoch-based: 2 epochs of 4 batches
+# mmdet's COCO schedules are epoch-based: 2 epochs of 4 batches, loaded by
+# a worker process
 EPOCH_CFG = BASE + """
 train_dataloader = dict(
-    batch_size=2, sampler=dict(_delete_=True, type='DefaultSampler',
-                               shuffle=True))
+    batch_size=2, num_workers=1,
+    sampler=dict(_delete_=True, type='DefaultSampler', shuffle=True))
 train_cfg = dict(_delete_=True, type='EpochBasedTrainLoop', max_epochs=2,
                  val_interval=1000)
 default_hooks = dict(logger=dict(interval=1),
@@ -91,7 +92,8 @@ def run(cmd, cwd, env=None, timeout=600):
         env=env or environment(),
         text=True,
         capture_output=True,
-        timeout=timeout)
+        timeout=timeout,
+        start_new_session=True)  # a signal to the group stays in the run
     return proc.returncode, proc.stdout + proc.stderr
 
 
@@ -144,7 +146,7 @@ def test_sigterm_mid_epoch_checkpoints_and_the_next_run_resumes(demo_dir):
     rc, log = train(demo_dir, 'epoch_cfg.py', 'wd_ref')
     assert rc == 0, log[-4000:]
     (demo_dir / 'sigterm.py').write_text(
-        signal_at(EPOCH_CFG, at_iter=2, sig='SIGTERM'))
+        signal_at(EPOCH_CFG, at_iter=2, sig='SIGTERM', group=True))
     rc, log = train(demo_dir, 'sigterm.py', 'wd_int')
     assert rc == EXIT_INTERRUPTED, log[-4000:]
     assert 'Received SIGTERM: stopped after iteration 2 (all 1 rank(s)) ' \
@@ -166,6 +168,27 @@ def test_sigterm_mid_epoch_checkpoints_and_the_next_run_resumes(demo_dir):
     assert not (work_dir / INTERRUPTED_MARKER).exists()
     assert_same_training_state(demo_dir / 'wd_ref' / 'epoch_2.pth',
                                work_dir / 'epoch_2.pth')
+
+
+def test_signal_to_the_process_group_spares_the_iteration_loops_workers(
+        demo_dir):
+    # the iteration loop starts its DataLoader workers before any hook runs
+    workers = ITER_CFG + 'train_dataloader = dict(num_workers=1)\n'
+    (demo_dir / 'workers.py').write_text(workers)
+    (demo_dir / 'workers_usr1.py').write_text(
+        signal_at(workers, at_iter=3, group=True))
+    rc, log = train(demo_dir, 'workers.py', 'wd_workers_ref')
+    assert rc == 0, log[-4000:]
+    rc, log = train(demo_dir, 'workers_usr1.py', 'wd_workers')
+    assert rc == EXIT_INTERRUPTED, log[-4000:]
+    assert 'Received SIGUSR1: stopped after iteration 3' in log
+    assert 'killed by signal' not in log
+    rc, log = train(demo_dir, 'workers_usr1.py', 'wd_workers')
+    assert rc == 0, log[-4000:]
+    assert 'resumed epoch: 0, iter: 3' in log
+    assert_same_training_state(
+        demo_dir / 'wd_workers_ref' / f'iter_{ITERS}.pth',
+        demo_dir / 'wd_workers' / f'iter_{ITERS}.pth')
 
 
 def test_truncated_newest_checkpoint_is_skipped_for_the_previous(demo_dir):

@@ -118,7 +118,9 @@ def add_preemption_hooks(cfg: Config,
     """Add a :class:`~dist_mm.engine.PreemptionCheckpointHook` (with
     ``checkpoint_minutes`` as its interval) and an
     :class:`~dist_mm.engine.RNGStateHook` to ``cfg.custom_hooks`` unless
-    the config has its own."""
+    the config has its own, and make the training DataLoader's workers
+    ignore the hook's signals
+    (:func:`~dist_mm.engine.signal_safe_worker_init`)."""
     hooks = list(cfg.get('custom_hooks', None) or [])
     types = [h.get('type') for h in hooks]
     if 'RNGStateHook' not in types:
@@ -132,6 +134,16 @@ def add_preemption_hooks(cfg: Config,
         hooks[types.index('PreemptionCheckpointHook')].update(
             interval_minutes=checkpoint_minutes)
     cfg.custom_hooks = hooks
+    loader = cfg.get('train_dataloader')
+    if loader and loader.get('num_workers') and 'worker_init_fn' not in loader:
+        # Slurm signals the DataLoader workers too
+        hook = next(h for h in hooks
+                    if h.get('type') == 'PreemptionCheckpointHook')
+        loader.worker_init_fn = dict(
+            type='signal_safe_worker_init',
+            num_workers=loader.num_workers,
+            seed=cfg.get('randomness', {}).get('seed'),
+            signals=list(hook.get('signals', ('SIGUSR1', 'SIGTERM'))))
 
 
 def checkpoint_dir(cfg: Config) -> str:

@@ -5,12 +5,14 @@ from .optim_wrappers import (AMP_INIT_SCALE, CPUAmpOptimWrapper,
                              amp_optim_wrapper)
 from .runner import (EXIT_INTERRUPTED, INTERRUPTED_MARKER,
                      ResumableEpochBasedTrainLoop, TrainingInterrupted,
-                     find_resumable_checkpoint, restart_reason)
+                     find_resumable_checkpoint, restart_reason,
+                     signal_safe_worker_init)
 
 __all__ = [
     'AcclimationWarmupHook', 'ParamSyncCheckHook', 'PreemptionCheckpointHook',
     'RNGStateHook', 'TeacherGuardHook', 'check_params_in_sync',
     'CPUAmpOptimWrapper', 'AMP_INIT_SCALE', 'amp_optim_wrapper',
     'ResumableEpochBasedTrainLoop', 'EXIT_INTERRUPTED', 'INTERRUPTED_MARKER',
-    'TrainingInterrupted', 'find_resumable_checkpoint', 'restart_reason'
+    'TrainingInterrupted', 'find_resumable_checkpoint', 'restart_reason',
+    'signal_safe_worker_init'
 ]

@@ -52,7 +52,10 @@ class PreemptionCheckpointHook(Hook):
     parameter schedulers, message hub, and what the other hooks add (the
     teacher guard's start value, the random states of ``RNGStateHook``); the
     data position is its iteration. The next run in the work dir resumes
-    from it automatically (see ``dist_mm.apis.train``).
+    from it automatically (see ``dist_mm.apis.train``). DataLoader workers
+    must not die of the signals (Slurm signals them too):
+    ``tools/train.py`` gives the training DataLoader
+    :func:`~dist_mm.engine.signal_safe_worker_init`.
 
     Under DDP the ranks take one decision: after every iteration they
     all-reduce (max) whether a signal arrived, so all stop after the same
