@@ -5,6 +5,7 @@ a known point instead of racing a timer. Loaded by the test configs through
 import os
 import signal
 import subprocess
+import sys
 from typing import Optional
 
 from mmengine.hooks import Hook
@@ -16,7 +17,7 @@ class SendSignalHook(Hook):
     """After iteration ``at_iter`` of rank ``rank`` (every rank: None), in
     the run whose torchrun / Slurm restart count is ``restart``: send
     ``sig`` to this process (``group``: to its whole process group, its
-    DataLoader workers included, from a ``kill`` process, as Slurm does), or
+    DataLoader workers included, from another process, as Slurm does), or
     run ``scancel --signal`` on the job."""
 
     priority = 'VERY_HIGH'  # before PreemptionCheckpointHook looks
@@ -53,9 +54,14 @@ class SendSignalHook(Hook):
             ],
                            check=True)
         elif self.group:
+            if os.getpgid(0) != os.getpid():
+                raise RuntimeError('group=True signals the process group: '
+                                   'start training in a session of its own')
             # from another process, as Slurm's: DataLoader workers treat a
             # SIGTERM from their parent as the order to exit
-            subprocess.run(
-                ['kill', '-s', self.sig.name[3:], f'-{os.getpgid(0)}'])
+            subprocess.run([
+                sys.executable, '-c', 'import os, signal; '
+                f'os.killpg({os.getpgid(0)}, signal.{self.sig.name})'
+            ])
         else:
             os.kill(os.getpid(), self.sig)

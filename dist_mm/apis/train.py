@@ -137,8 +137,8 @@ def add_preemption_hooks(cfg: Config,
     loader = cfg.get('train_dataloader')
     if loader and loader.get('num_workers') and 'worker_init_fn' not in loader:
         # Slurm signals the DataLoader workers too
-        hook = next(h for h in hooks
-                    if h.get('type') == 'PreemptionCheckpointHook')
+        hook = next(
+            h for h in hooks if h.get('type') == 'PreemptionCheckpointHook')
         loader.worker_init_fn = dict(
             type='signal_safe_worker_init',
             num_workers=loader.num_workers,
