@@ -245,3 +245,32 @@ def test_cpu_launcher_needs_the_fix_and_works_with_it():
         timeout=300)
     assert fixed.returncode == 0, fixed.stderr[-2000:]
     assert 'world 1 MMDistributedDataParallel' in fixed.stdout
+
+
+def test_restarted_torchrun_workers_get_a_store_prefix_of_their_attempt(
+        monkeypatch):
+    from dist_mm.compat.elastic_restart import _fresh_store_after_restart
+
+    from tests.helpers import free_port
+    port = free_port()
+    server = torch.distributed.TCPStore(
+        '127.0.0.1', port, 1, is_master=True, wait_for_workers=False)
+    server.set('default_pg/0//rank_0', 'stale address of attempt 0')
+    monkeypatch.setenv('MASTER_ADDR', '127.0.0.1')
+    monkeypatch.setenv('MASTER_PORT', str(port))
+    monkeypatch.setenv('WORLD_SIZE', '1')
+    monkeypatch.setenv('RANK', '0')
+    monkeypatch.setenv('TORCHELASTIC_USE_AGENT_STORE', 'True')
+    seen = []
+    init = _fresh_store_after_restart(
+        lambda backend, **kwargs: seen.append(kwargs))
+    monkeypatch.setenv('TORCHELASTIC_RESTART_COUNT', '0')
+    init('gloo')  # the first attempt: unchanged
+    monkeypatch.setenv('TORCHELASTIC_RESTART_COUNT', '2')
+    init('gloo')
+    assert seen[0] == {}
+    assert seen[1]['rank'] == 0 and seen[1]['world_size'] == 1
+    store = seen[1]['store']
+    assert not store.check(['default_pg/0//rank_0'])  # the stale key
+    store.set('default_pg/0//rank_0', 'new')
+    assert server.get('dist_mm/restart_2/default_pg/0//rank_0') == b'new'

@@ -12,10 +12,12 @@ operating system (or ``scancel``) deliver them at a chosen iteration.
 import json
 import os
 import os.path as osp
+import re
 import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -43,7 +45,8 @@ randomness = dict(seed=0)
 guard = dict(type='TeacherGuardHook', window=1, max_drop=0.99, action='warn')
 log_processor = dict(by_epoch=False)
 """
-# mmdet's COCO schedules are epoch-based: 2 epochs of 4 batches, loaded by
+# mmdet's COCO schedules are epoch-based: 2 epochs of 8 batches (4 a rank
+# with 2 ranks), loaded by
 # a worker process
 EPOCH_CFG = BASE + """
 train_dataloader = dict(
@@ -124,22 +127,25 @@ def assert_same_training_state(expected_path, got_path) -> None:
 
 @pytest.fixture(scope='module')
 def demo_dir(tmp_path_factory):
-    path = prepare_demo_dir(tmp_path_factory.mktemp('preempt'))
+    path = prepare_demo_dir(
+        tmp_path_factory.mktemp('preempt'), train_images=16)
     (path / 'epoch_cfg.py').write_text(EPOCH_CFG)
     (path / 'iter_cfg.py').write_text(ITER_CFG)
     return path
 
 
+def ddp_run(demo_dir, cfg: str) -> Path:
+    """The work dir of an uninterrupted 2-rank run of ``cfg``."""
+    work_dir = f'wd_ddp_{Path(cfg).stem}'
+    rc, log = torchrun(
+        demo_dir, cfg, work_dir, env=environment(PORT=str(free_port())))
+    assert rc == 0, log[-4000:]
+    return demo_dir / work_dir
+
+
 @pytest.fixture(scope='module')
 def ddp_reference(demo_dir):
-    """An uninterrupted 2-rank run of ``iter_cfg.py``."""
-    rc, log = torchrun(
-        demo_dir,
-        'iter_cfg.py',
-        'wd_ddp_ref',
-        env=environment(PORT=str(free_port())))
-    assert rc == 0, log[-4000:]
-    return demo_dir / 'wd_ddp_ref'
+    return ddp_run(demo_dir, 'iter_cfg.py')
 
 
 def test_sigterm_mid_epoch_checkpoints_and_the_next_run_resumes(demo_dir):
@@ -164,7 +170,7 @@ def test_sigterm_mid_epoch_checkpoints_and_the_next_run_resumes(demo_dir):
     assert rc == 0, log[-4000:]
     assert 'Resuming automatically: the previous run in' in log
     assert 'resumed epoch: 0, iter: 2' in log
-    assert 'Resuming inside epoch 1: skipping the 2 of 4 batches' in log
+    assert 'Resuming inside epoch 1: skipping the 2 of 8 batches' in log
     assert not (work_dir / INTERRUPTED_MARKER).exists()
     assert_same_training_state(demo_dir / 'wd_ref' / 'epoch_2.pth',
                                work_dir / 'epoch_2.pth')
@@ -209,7 +215,7 @@ def test_truncated_newest_checkpoint_is_skipped_for_the_previous(demo_dir):
         f'Checkpoint {newest} is truncated or corrupt (not an intact '
         f"checkpoint archive); skipping it, trying {work_dir / 'epoch_1.pth'}"
         ' instead') in log
-    assert 'resumed epoch: 1, iter: 4' in log
+    assert 'resumed epoch: 1, iter: 8' in log
     # epoch 2 trained again from epoch 1 ends where the reference ended
     assert_same_training_state(ref / 'epoch_2.pth', newest)
 
@@ -394,21 +400,20 @@ OMP_NUM_THREADS=1 GPUS=2 GPUS_PER_NODE=0 CPUS_PER_TASK=1 \\
 """
 
 
-def test_slurm_job_signalled_requeues_and_resumes(slurm, demo_dir,
-                                                  ddp_reference):
-    # Slurm itself delivers SIGUSR1 (as at --signal's warning time) to both
-    # tasks after iteration 3; slurm_train.sh requeues the batch job, which
+def test_slurm_job_signalled_mid_epoch_requeues_and_resumes(slurm, demo_dir):
+    # Slurm itself delivers SIGUSR1 (as at --signal's warning time) to every
+    # process of the step, DataLoader workers included, after iteration 2
+    # of an epoch of 4; slurm_train.sh requeues the batch job, which
     # resumes by itself (SLURM_RESTART_COUNT=1)
+    reference = ddp_run(demo_dir, 'epoch_cfg.py')
     (demo_dir / 'slurm_cfg.py').write_text(
-        signal_at(ITER_CFG, at_iter=3, rank=0, scancel=True))
+        signal_at(EPOCH_CFG, at_iter=2, rank=0, scancel=True))
     out = demo_dir / 'slurm.out'
     (demo_dir / 'job.sh').write_text(
         SBATCH.format(out=out, cwd=demo_dir, root=ROOT))
     env = dict(
-        environment(MASTER_PORT=str(free_port())), **{
-            k: v
-            for k, v in slurm.env.items() if k == 'SLURM_CONF'
-        })
+        environment(MASTER_PORT=str(free_port())),
+        SLURM_CONF=slurm.env['SLURM_CONF'])
     rc, log = run(['sbatch', '--parsable', 'job.sh'], demo_dir, env)
     assert rc == 0, log
     job = log.strip().split(';')[0]
@@ -422,9 +427,15 @@ def test_slurm_job_signalled_requeues_and_resumes(slurm, demo_dir,
     log = out.read_text()
     assert 'JobState=COMPLETED' in state, state + log[-6000:]
     assert 'Restarts=1' in state
-    assert 'Received SIGUSR1: stopped after iteration' in log
-    assert 'requeued job' in log
+    stopped = re.search(
+        r'Received SIGUSR1: stopped after iteration (\d+) \(all 2 rank', log)
+    assert stopped, log[-6000:]
+    done = int(stopped.group(1))
+    assert 0 < done < 4  # inside the first epoch
+    assert 'killed by signal' not in log
+    assert 'slurm_train.sh: training was interrupted; requeued job' in log
     assert 'Slurm requeued the job (SLURM_RESTART_COUNT=1)' in log
-    assert 'resumed epoch: 0, iter:' in log
-    assert_same_training_state(ddp_reference / f'iter_{ITERS}.pth',
-                               demo_dir / 'wd_slurm' / f'iter_{ITERS}.pth')
+    assert f'resumed epoch: 0, iter: {done}' in log
+    assert f'Resuming inside epoch 1: skipping the {done} of 4 batches' in log
+    assert_same_training_state(reference / 'epoch_2.pth',
+                               demo_dir / 'wd_slurm' / 'epoch_2.pth')

@@ -8,8 +8,9 @@ that they are needed, and which apply unconditionally:
   mapping lacks what torch 2.x removed) and the checkpoint allow-list (only
   where ``torch.serialization.add_safe_globals`` exists, torch >= 2.4);
 * unconditional: the in-place fix (mmrazor's recursion over ``_modules``),
-  the CPU launcher fixes (they act only on CPU-only machines) and the clear
-  errors for unsafe or unreadable checkpoints.
+  the CPU launcher fixes (they act only on CPU-only machines), the store
+  prefix of restarted torchrun workers (it acts only after a restart) and
+  the clear errors for unsafe or unreadable checkpoints.
 
 Atomic checkpoint saves patch nothing: they are a registered file backend
 (:class:`AtomicLocalBackend`) that ``tools/train.py`` gives to the
@@ -21,6 +22,7 @@ from .checkpoint import (CorruptCheckpointError, UnsafeCheckpointError,
                          allow_mmengine_checkpoints,
                          explain_refused_checkpoints)
 from .distributed import allow_cpu_distributed
+from .elastic_restart import fresh_store_after_restart
 from .inplace import fix_mmrazor_inplace, set_inplace_false
 from .mmrazor_import import patch_mmrazor_import
 
@@ -29,7 +31,7 @@ __all__ = [
     'set_inplace_false', 'allow_mmengine_checkpoints',
     'explain_refused_checkpoints', 'UnsafeCheckpointError',
     'CorruptCheckpointError', 'allow_cpu_distributed', 'atomic_write_bytes',
-    'AtomicLocalBackend', 'ATOMIC_BACKEND_ARGS'
+    'AtomicLocalBackend', 'ATOMIC_BACKEND_ARGS', 'fresh_store_after_restart'
 ]
 
 _applied = False
@@ -45,4 +47,5 @@ def apply_all() -> None:
     allow_mmengine_checkpoints()
     explain_refused_checkpoints()
     allow_cpu_distributed()
+    fresh_store_after_restart()
     _applied = True
