@@ -1,12 +1,11 @@
 """Checkpoint and stop when the scheduler is about to end the job."""
-import difflib
 import json
 import logging
 import os
 import os.path as osp
 import signal
 import time
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 
@@ -20,19 +19,7 @@ from ...compat import atomic_write_bytes
 from ..runner.resumable_epoch_loop import ResumableEpochBasedTrainLoop
 from ..runner.resume import (EXIT_INTERRUPTED, INTERRUPTED_MARKER,
                              TrainingInterrupted)
-
-SignalLike = Union[str, int, signal.Signals]
-
-
-def _signal(sig: SignalLike) -> signal.Signals:
-    if isinstance(sig, str):
-        name = sig.upper() if sig.upper().startswith('SIG') else \
-            f'SIG{sig.upper()}'
-        if name not in signal.Signals.__members__:
-            close = difflib.get_close_matches(name, signal.Signals.__members__)
-            raise ValueError(f'unknown signal {sig!r}; closest: {close}')
-        return signal.Signals[name]
-    return signal.Signals(sig)
+from ..runner.worker_init import SignalLike, as_signal
 
 
 @HOOKS.register_module()
@@ -88,7 +75,7 @@ class PreemptionCheckpointHook(Hook):
         if max_keep_timed < 1:
             raise ValueError(
                 f'max_keep_timed must be at least 1, got {max_keep_timed}')
-        self.signals = [_signal(s) for s in signals]
+        self.signals = [as_signal(s) for s in signals]
         self.interval_minutes = interval_minutes
         self.max_keep_timed = max_keep_timed
         self.timed: List[str] = []  # time-based checkpoints, oldest first
