@@ -1,12 +1,14 @@
 """Tests build models through MMRazor's registry, as configs with
 ``default_scope = 'mmrazor'`` do (a Runner in an earlier test may have left
-another scope current)."""
+another scope current); a local Slurm cluster for the launcher tests."""
 import pytest
 import torch
 
 import dist_mm  # noqa: F401  (torch 2.x fixes before mmrazor is imported)
 from dist_mm.algorithms import build_model
 from mmengine.registry import DefaultScope
+
+from tests import slurm_cluster
 
 
 @pytest.fixture(autouse=True)
@@ -34,3 +36,15 @@ def teacher_ckpts(tmp_path_factory):
         return cache[key]
 
     return get
+
+
+@pytest.fixture(scope='package')
+def slurm(tmp_path_factory):
+    """A real local Slurm cluster (``tests/slurm_cluster.py``), shared by
+    the launcher and preemption tests."""
+    reason = slurm_cluster.why_unavailable()
+    if reason:
+        pytest.skip(reason)
+    cluster = slurm_cluster.LocalSlurm(tmp_path_factory.mktemp('slurm'))
+    yield cluster.start()
+    cluster.stop()

@@ -2,6 +2,8 @@
 import re
 import socket
 
+import torch
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -16,3 +18,19 @@ def logged_losses(log: str):
     """All loss values of the ``Iter(train)`` lines of a log."""
     lines = [line for line in log.splitlines() if 'Iter(train)' in line]
     return [float(v) for line in lines for _, v in LOSS.findall(line)]
+
+
+def assert_same_tree(a, b, where=''):
+    """Recursively equal: tensors exactly, other leaves by ==."""
+    if isinstance(a, torch.Tensor):
+        assert torch.equal(a, b), f'{where} differs'
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for key in a:
+            assert_same_tree(a[key], b[key], f'{where}.{key}')
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same_tree(x, y, f'{where}[{i}]')
+    else:
+        assert a == b, f'{where}: {a!r} != {b!r}'

@@ -23,7 +23,7 @@ from dist_mm.engine import check_params_in_sync
 from dist_mm.losses import DISTLogitLoss
 from dist_mm.testing import prepare_demo_dir
 
-from tests import reference, slurm_cluster
+from tests import reference
 from tests.helpers import free_port, logged_losses
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -176,16 +176,6 @@ def test_torchrun_distplus_ranks_agree(demo_dir):
         str(WORLD), '--work-dir', 'wd_torchrun', *SHORT_RUN
     ], demo_dir, env)
     check_ddp_run(log, demo_dir / 'wd_torchrun', 'pytorch')
-
-
-@pytest.fixture(scope='module')
-def slurm(tmp_path_factory):
-    reason = slurm_cluster.why_unavailable()
-    if reason:
-        pytest.skip(reason)
-    cluster = slurm_cluster.LocalSlurm(tmp_path_factory.mktemp('slurm'))
-    yield cluster.start()
-    cluster.stop()
 
 
 def test_slurm_train_sh_on_cpu_tasks(slurm, demo_dir):

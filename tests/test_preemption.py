@@ -29,9 +29,7 @@ from dist_mm.engine import (EXIT_INTERRUPTED, INTERRUPTED_MARKER,
 from dist_mm.testing import DEMO_CONFIGS, prepare_demo_dir
 from mmengine.runner.checkpoint import save_checkpoint
 
-from tests import slurm_cluster
-from tests.helpers import free_port
-from tests.test_robustness import assert_same_tree
+from tests.helpers import assert_same_tree, free_port
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TRAIN = osp.join(ROOT, 'tools', 'train.py')
@@ -376,16 +374,6 @@ def test_two_node_ranks_on_loopback_train_and_resume(demo_dir, ddp_reference):
     assert 'resumed epoch: 0, iter: 5' in log
     assert_same_training_state(ddp_reference / f'iter_{ITERS}.pth',
                                demo_dir / 'wd_nodes' / f'iter_{ITERS}.pth')
-
-
-@pytest.fixture(scope='module')
-def slurm(tmp_path_factory):
-    reason = slurm_cluster.why_unavailable()
-    if reason:
-        pytest.skip(reason)
-    cluster = slurm_cluster.LocalSlurm(tmp_path_factory.mktemp('slurm'))
-    yield cluster.start()
-    cluster.stop()
 
 
 SBATCH = """#!/bin/bash

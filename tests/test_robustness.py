@@ -25,7 +25,7 @@ from dist_mm.testing import DEMO_CONFIGS, prepare_demo_dir
 from mmengine.config import Config
 from mmengine.runner.checkpoint import save_checkpoint
 
-from tests.helpers import logged_losses
+from tests.helpers import assert_same_tree, logged_losses
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TRAIN = osp.join(ROOT, 'tools', 'train.py')
@@ -57,22 +57,6 @@ def demo_dir(tmp_path_factory):
     path = prepare_demo_dir(tmp_path_factory.mktemp('robust'))
     (path / 'resume_cfg.py').write_text(RESUME_CFG)
     return path
-
-
-def assert_same_tree(a, b, where=''):
-    """Recursively equal: tensors exactly, other leaves by ==."""
-    if isinstance(a, torch.Tensor):
-        assert torch.equal(a, b), f'{where} differs'
-    elif isinstance(a, dict):
-        assert a.keys() == b.keys(), where
-        for key in a:
-            assert_same_tree(a[key], b[key], f'{where}.{key}')
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b)):
-            assert_same_tree(x, y, f'{where}[{i}]')
-    else:
-        assert a == b, f'{where}: {a!r} != {b!r}'
 
 
 def test_killed_run_resumes_to_the_uninterrupted_state(demo_dir):
