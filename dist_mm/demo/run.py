@@ -78,6 +78,7 @@ def run_demo(options: DemoOptions) -> Dict[str, Dict]:
     Raises:
         SystemExit: naming the runs that failed, once the others finished.
     """
+    os.makedirs(options.cwd, exist_ok=True)
     os.chdir(options.cwd)
     os.makedirs(WORK, exist_ok=True)
     experiments = options.experiments()
