@@ -10,8 +10,8 @@ from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.logging import print_log
 
 from ..compat import ATOMIC_BACKEND_ARGS
-from ..engine import (amp_optim_wrapper, find_resumable_checkpoint,
-                      restart_reason)
+from ..engine import (PREEMPTION_SIGNALS, amp_optim_wrapper,
+                      find_resumable_checkpoint, restart_reason)
 from ..utils import check_data_roots, check_work_dir, load_tool_config
 
 LAUNCHERS = ['none', 'pytorch', 'slurm', 'mpi']
@@ -143,7 +143,7 @@ def add_preemption_hooks(cfg: Config,
             type='signal_safe_worker_init',
             num_workers=loader.num_workers,
             seed=cfg.get('randomness', {}).get('seed'),
-            signals=list(hook.get('signals', ('SIGUSR1', 'SIGTERM'))))
+            signals=list(hook.get('signals', PREEMPTION_SIGNALS)))
 
 
 def checkpoint_dir(cfg: Config) -> str:

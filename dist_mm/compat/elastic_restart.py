@@ -21,8 +21,9 @@ from typing import Callable
 import torch.distributed as dist
 
 
-def _restart_count() -> int:
-    count = os.environ.get('TORCHELASTIC_RESTART_COUNT', '0')
+def restart_count(var: str = 'TORCHELASTIC_RESTART_COUNT') -> int:
+    """The restart counter a launcher sets in ``var`` (0 when unset)."""
+    count = os.environ.get(var, '0')
     return int(count) if count.isdigit() else 0
 
 
@@ -31,7 +32,7 @@ def _fresh_store_after_restart(init_fn: Callable) -> Callable:
 
     @functools.wraps(init_fn)
     def init(backend: str, *args, **kwargs) -> None:
-        restart = _restart_count()
+        restart = restart_count()
         if restart and os.environ.get('TORCHELASTIC_USE_AGENT_STORE') == \
                 'True' and not {'store', 'init_method'} & kwargs.keys():
             store = dist.TCPStore(

@@ -3,7 +3,7 @@ from .hooks import (AcclimationWarmupHook, ParamSyncCheckHook,
                     check_params_in_sync)
 from .optim_wrappers import (AMP_INIT_SCALE, CPUAmpOptimWrapper,
                              amp_optim_wrapper)
-from .runner import (EXIT_INTERRUPTED, INTERRUPTED_MARKER,
+from .runner import (EXIT_INTERRUPTED, INTERRUPTED_MARKER, PREEMPTION_SIGNALS,
                      ResumableEpochBasedTrainLoop, TrainingInterrupted,
                      find_resumable_checkpoint, restart_reason,
                      signal_safe_worker_init)
@@ -14,5 +14,5 @@ __all__ = [
     'CPUAmpOptimWrapper', 'AMP_INIT_SCALE', 'amp_optim_wrapper',
     'ResumableEpochBasedTrainLoop', 'EXIT_INTERRUPTED', 'INTERRUPTED_MARKER',
     'TrainingInterrupted', 'find_resumable_checkpoint', 'restart_reason',
-    'signal_safe_worker_init'
+    'signal_safe_worker_init', 'PREEMPTION_SIGNALS'
 ]

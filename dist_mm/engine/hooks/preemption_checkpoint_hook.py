@@ -19,7 +19,7 @@ from ...compat import atomic_write_bytes
 from ..runner.resumable_epoch_loop import ResumableEpochBasedTrainLoop
 from ..runner.resume import (EXIT_INTERRUPTED, INTERRUPTED_MARKER,
                              TrainingInterrupted)
-from ..runner.worker_init import SignalLike, as_signal
+from ..runner.worker_init import PREEMPTION_SIGNALS, SignalLike, as_signal
 
 
 @HOOKS.register_module()
@@ -66,7 +66,7 @@ class PreemptionCheckpointHook(Hook):
     priority = 'LOWEST'
 
     def __init__(self,
-                 signals: Sequence[SignalLike] = ('SIGUSR1', 'SIGTERM'),
+                 signals: Sequence[SignalLike] = PREEMPTION_SIGNALS,
                  interval_minutes: Optional[float] = None,
                  max_keep_timed: int = 1) -> None:
         if interval_minutes is not None and interval_minutes <= 0:

@@ -1,7 +1,6 @@
 """Where an interrupted or restarted training run resumes from."""
 import glob
 import logging
-import os
 import os.path as osp
 import re
 from typing import Optional
@@ -9,6 +8,7 @@ from typing import Optional
 from mmengine.logging import print_log
 
 from ...compat.checkpoint import CorruptCheckpointError, is_unreadable_file
+from ...compat.elastic_restart import restart_count
 
 #: Exit status of a run stopped by a signal after saving a checkpoint
 #: (``EX_TEMPFAIL``: a temporary failure, to be retried). The launchers
@@ -42,8 +42,8 @@ def restart_reason(work_dir: str) -> Optional[str]:
     for var, what in (('SLURM_RESTART_COUNT', 'Slurm requeued the job'),
                       ('TORCHELASTIC_RESTART_COUNT',
                        'torchrun restarted the workers')):
-        count = os.environ.get(var, '0')
-        if count.isdigit() and int(count) > 0:
+        count = restart_count(var)
+        if count > 0:
             return f'{what} ({var}={count})'
     if osp.isfile(osp.join(work_dir, INTERRUPTED_MARKER)):
         return (f'the previous run in {work_dir} was interrupted '

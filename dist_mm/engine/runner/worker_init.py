@@ -10,6 +10,10 @@ from mmengine.registry import FUNCTIONS
 
 SignalLike = Union[str, int, signal.Signals]
 
+#: What Slurm sends ahead of the time limit (``tools/slurm_train.sh``) and
+#: before it kills a preempted or cancelled job.
+PREEMPTION_SIGNALS = ('SIGUSR1', 'SIGTERM')
+
 
 def as_signal(sig: SignalLike) -> signal.Signals:
     """A signal from its name (``'SIGUSR1'``, ``'usr1'``) or number.
@@ -39,8 +43,7 @@ def _exit_on_sigterm_from(parent: int) -> None:
 def signal_safe_worker_init(worker_id: int,
                             num_workers: int,
                             seed: Optional[int],
-                            signals: Sequence[SignalLike] = ('SIGUSR1',
-                                                             'SIGTERM'),
+                            signals: Sequence[SignalLike] = PREEMPTION_SIGNALS,
                             disable_subprocess_warning: bool = False) -> None:
     """mmengine's worker seeding, then ``signals`` ignored in the worker.
 
