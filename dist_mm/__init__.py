@@ -13,7 +13,7 @@ from .compat import apply_all as _apply_compat
 _recursion_limit = sys.getrecursionlimit()
 _apply_compat()
 
-from . import algorithms, engine, losses  # noqa: E402,F401  (registries)
+from . import algorithms, connectors, engine, losses  # noqa: E402,F401
 from .version import __version__  # noqa: E402
 
 # mmrazor.models' fx_tracer.py and channel_flow.py call
@@ -23,4 +23,4 @@ from .version import __version__  # noqa: E402
 # the limit as it found it.
 sys.setrecursionlimit(_recursion_limit)
 
-__all__ = ["__version__", "algorithms", "engine", "losses"]
+__all__ = ["__version__", "algorithms", "connectors", "engine", "losses"]

@@ -10,6 +10,7 @@ Usage::
     python tools/demo.py                          # all three pairs, 1 seed
     python tools/demo.py --seeds 3 --scenes streets shapes  # docs' tables
     python tools/demo.py --task seg               # PSPNet only
+    python tools/demo.py --task stronger          # Mask2Former -> PSPNet
     python tools/demo.py --ablation               # + Table 12 rows
     python tools/demo.py --iters 50               # a smoke run
 """
@@ -17,12 +18,17 @@ import argparse
 import os.path as osp
 
 from dist_mm.datasets.synthetic import SCENES
-from dist_mm.demo import NUM_VAL, PAIRS, DemoOptions, run_demo
+from dist_mm.demo import NUM_VAL, PAIRS, TASKS, DemoOptions, run_demo
 
 
 def parse_args() -> DemoOptions:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--task', choices=['seg', 'det', 'all'], default='all')
+    parser.add_argument(
+        '--task',
+        choices=TASKS,
+        default='all',
+        help='all: every pair but the opt-in stronger-teacher ones, which '
+        'stronger runs')
     parser.add_argument(
         '--pairs',
         nargs='+',

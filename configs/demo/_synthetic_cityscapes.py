@@ -4,6 +4,7 @@
 demo_data_root = 'data/synthetic_cityscapes'
 demo_work_root = 'work_dirs/demo'
 demo_teacher_ckpt = 'work_dirs/demo/teacher.pth'
+demo_mask2former_ckpt = 'work_dirs/demo/mask2former_teacher.pth'
 demo_iters = 1000
 demo_image_size = (64, 128)  # (h, w) of the synthetic images
 
@@ -82,3 +83,42 @@ demo_vis_backends = [
     dict(type='LocalVisBackend'),
     dict(type='TensorboardVisBackend')
 ]
+# The query-based demo teacher: a CPU-sized Mask2Former R-50 (the backbone
+# of demo_teacher, 64-wide pixel and transformer decoders, 20 queries).
+demo_m2f_width = 64
+demo_mask2former = dict(
+    data_preprocessor=dict(size=demo_image_size),
+    backbone=dict(
+        _delete_=True,  # also replaces the Swin-L of the real configs
+        type='ResNet',
+        depth=50,
+        num_stages=4,
+        out_indices=(0, 1, 2, 3),
+        style='pytorch',
+        stem_channels=32,
+        base_channels=16,
+        norm_cfg=demo_bn),
+    decode_head=dict(
+        in_channels=[64, 128, 256, 512],
+        feat_channels=demo_m2f_width,
+        out_channels=demo_m2f_width,
+        num_queries=20,
+        pixel_decoder=dict(
+            encoder=dict(
+                num_layers=2,
+                layer_cfg=dict(
+                    self_attn_cfg=dict(embed_dims=demo_m2f_width, num_heads=4),
+                    ffn_cfg=dict(
+                        embed_dims=demo_m2f_width,
+                        feedforward_channels=4 * demo_m2f_width))),
+            positional_encoding=dict(num_feats=demo_m2f_width // 2)),
+        positional_encoding=dict(num_feats=demo_m2f_width // 2),
+        transformer_decoder=dict(
+            num_layers=3,
+            layer_cfg=dict(
+                self_attn_cfg=dict(embed_dims=demo_m2f_width, num_heads=4),
+                cross_attn_cfg=dict(embed_dims=demo_m2f_width, num_heads=4),
+                ffn_cfg=dict(
+                    embed_dims=demo_m2f_width,
+                    feedforward_channels=4 * demo_m2f_width))),
+        train_cfg=dict(num_points=2048)))

@@ -98,6 +98,17 @@ class DISTPlusDistill(SingleTeacherDistill):
         # MMRazor attaches them (it only asserts, without names to pick).
         student = build_model(kwargs.pop('architecture'))
         teacher = build_model(teacher)
+        teacher_sources = recorded_modules(distiller.get('teacher_recorders'))
+        # the family's pass first: it refuses what its family cannot run,
+        # saying why, before the generic checks
+        teacher_pass = build_teacher_pass(
+            teacher, teacher_sources if truncate_teacher else None)
+        teacher_pass.check_sources(teacher_sources or ())
+        if acclimated_modules and teacher_pass.acclimation_refused:
+            raise ValueError(
+                f'acclimated_modules={list(acclimated_modules)}: a '
+                f'{type(teacher).__name__} teacher cannot be acclimated: '
+                f'{teacher_pass.acclimation_refused}.')
         check_recorder_sources(
             distiller.get('student_recorders'), student, 'student')
         check_recorder_sources(
@@ -111,6 +122,7 @@ class DISTPlusDistill(SingleTeacherDistill):
             architecture=student,
             **kwargs)
         self._resolve_anchor_classes()
+        self._check_connectors()
         if teacher_ckpt:
             load_teacher_checkpoint(self.teacher, teacher_ckpt)
             self.teacher._is_init = True  # keep it through init_weights()
@@ -127,10 +139,7 @@ class DISTPlusDistill(SingleTeacherDistill):
         for name, param in self.teacher.named_parameters():
             param.requires_grad = name in trainable
         self.log_relation_terms = log_relation_terms
-        self.teacher_pass = build_teacher_pass(
-            self.teacher,
-            recorded_modules(distiller.get('teacher_recorders'))
-            if truncate_teacher else None)
+        self.teacher_pass = teacher_pass
         if teacher_autocast not in (None, 'float32', 'bfloat16', 'float16'):
             raise ValueError("teacher_autocast must be None, 'float32', "
                              f"'bfloat16' or 'float16', got "
@@ -144,6 +153,8 @@ class DISTPlusDistill(SingleTeacherDistill):
         self.student_rois: Dict[str, Tensor] = {}
         # the batch the teacher still has to run on, during loss()
         self._teacher_inputs: Optional[Tensor] = None
+        # the metainfo of the batch of the current step's loss()
+        self._metas: Optional[List[dict]] = None
         self._roi_modules = self.teacher_pass.student_roi_modules(
             self.student, recorded_modules(distiller.get('student_recorders')))
         for kind, module in self._roi_modules.items():
@@ -164,6 +175,19 @@ class DISTPlusDistill(SingleTeacherDistill):
                     f'student ({type(self.student).__name__}) has no head '
                     'with num_classes; give the class count.')
             loss.anchor_classes = count
+
+    def _check_connectors(self) -> None:
+        """Connectors that depend on their loss's settings (e.g. the
+        temperature of :class:`~dist_mm.connectors.MaskClassificationLogits`)
+        check them."""
+        distiller = self.distiller
+        for name, mapping in distiller.loss_forward_mappings.items():
+            for info in mapping.values():
+                connector = distiller.connectors[info['connector']] \
+                    if 'connector' in info else None
+                if hasattr(connector, 'check_loss'):
+                    connector.check_loss(distiller.distill_losses[name],
+                                         f'distill_losses.{name}')
 
     def _capture_student_rois(self, kind: str, module, args) -> None:
         """Forward pre-hook of a student RoI extractor ``(feats, rois)``: in
@@ -194,6 +218,9 @@ class DISTPlusDistill(SingleTeacherDistill):
         :meth:`_capture_student_rois`).
         """
         self.student_rois = {}
+        self._metas = None if data_samples is None else [
+            sample.metainfo for sample in data_samples
+        ]
         if self._roi_modules:
             self._teacher_inputs = batch_inputs  # for the RoI-extractor hooks
         else:
@@ -243,13 +270,14 @@ class DISTPlusDistill(SingleTeacherDistill):
     def run_teacher(self, batch_inputs: Tensor) -> None:
         """The teacher pass on a preprocessed batch (and, for a teacher that
         scores the student's RoIs, :attr:`student_rois` of the last training
-        step), in the teacher's precision, recorded by the teacher
+        step; for one that reads image metainfo, that of the step's data
+        samples), in the teacher's precision, recorded by the teacher
         recorders."""
         if self.teacher_channels_last:
             batch_inputs = batch_inputs.contiguous(
                 memory_format=torch.channels_last)
         with self.distiller.teacher_recorders, self._teacher_context():
-            self.teacher_pass(batch_inputs, self.student_rois)
+            self.teacher_pass(batch_inputs, self.student_rois, self._metas)
 
     @contextlib.contextmanager
     def _teacher_context(self):

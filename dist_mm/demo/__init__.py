@@ -7,12 +7,12 @@
 from .data import data_options, data_root, make_data
 from .pairs import ABLATION, NUM_VAL, PAIRS, WORK, Pair, ablation_options
 from .report import mean_std, summary, table, write_results
-from .run import DemoOptions, run_demo
+from .run import TASKS, DemoOptions, run_demo
 from .schedule import Job, experiment_jobs, run_all
 from .training import PROGRESS, run_tool, train_and_evaluate
 
 __all__ = [
-    'DemoOptions', 'run_demo', 'Pair', 'PAIRS', 'NUM_VAL', 'ABLATION', 'WORK',
+    'DemoOptions', 'TASKS', 'run_demo', 'Pair', 'PAIRS', 'NUM_VAL', 'ABLATION', 'WORK',
     'ablation_options', 'data_root', 'data_options', 'make_data', 'Job',
     'experiment_jobs', 'run_all', 'run_tool', 'train_and_evaluate', 'PROGRESS',
     'mean_std', 'summary', 'table', 'write_results'

@@ -21,6 +21,12 @@ class Pair(NamedTuple):
     metric: str  # the tables' metric, a key of tools/test.py's metrics
     teacher_ckpt: str  # where the distillation demo configs read it
     student: str = 'R-18 (w16)'  # the student's backbone, for the tables
+    # a teacher of another family: its demo config and its table row
+    teacher_config: str = ''
+    teacher_title: str = ''
+    # run only when asked for by name or with --task stronger (a pair
+    # that would lengthen the default demo)
+    opt_in: bool = False
 
     @property
     def data(self) -> str:
@@ -29,9 +35,11 @@ class Pair(NamedTuple):
 
     def configs(self) -> Dict[str, str]:
         """Demo config of each run, by run name."""
+        student = self.config.split('-')[-1]  # mask2former-pspnet: pspnet
         return dict(
-            teacher=f'{self.config}-r50_teacher_demo.py',
-            baseline=f'{self.config}-r18_student_demo.py',
+            teacher=self.teacher_config or
+            f'{self.config}-r50_teacher_demo.py',
+            baseline=f'{student}-r18_student_demo.py',
             dist=f'dist_{self.config}_demo.py',
             distplus=f'distplus_{self.config}_demo.py')
 
@@ -45,6 +53,16 @@ PAIRS = {
     'faster-rcnn':
     Pair('det', 'faster-rcnn', 'Faster R-CNN', 'coco/bbox_mAP',
          f'{WORK}/faster_rcnn_teacher.pth', 'R-18 (w8)'),
+    'mask2former':
+    Pair(
+        'seg',
+        'mask2former-pspnet',
+        'PSPNet',
+        'mIoU',
+        f'{WORK}/mask2former_teacher.pth',
+        teacher_config='mask2former-r50_teacher_demo.py',
+        teacher_title='Mask2Former R-50 (w16) teacher',
+        opt_in=True),
 }
 WHAT = dict(
     teacher='R-50 (w16) teacher',

@@ -47,6 +47,8 @@ def summary(pair: Pair, data: str, results: Dict) -> str:
         what = WHAT.get(name) or ABLATION[name][0]
         if name in ('teacher', 'baseline'):
             what = f'{pair.title} {what.format(student=pair.student)}'
+        if name == 'teacher' and pair.teacher_title:
+            what = pair.teacher_title
         lines.append(f'| {what} | {mean_std(values)} | {gain} | {gap} '
                      f'| {end} | {spi:.3f} |')
     return '\n'.join(lines)

@@ -9,13 +9,17 @@ from .report import table, write_results
 from .schedule import run_all
 from .training import say
 
+TASKS = ('seg', 'det', 'all', 'stronger')
+
 
 @dataclass
 class DemoOptions:
     """What ``tools/demo.py`` runs; its flags carry the same names.
 
     Args:
-        task: ``'seg'``, ``'det'`` or ``'all'``.
+        task: ``'seg'``, ``'det'``, ``'all'`` (their pairs but the opt-in
+            ones) or ``'stronger'`` (the opt-in pairs: teachers of another
+            family).
         pairs: Only these pairs (keys of :data:`PAIRS`; overrides ``task``).
         scenes: Segmentation datasets (``streets``, ``shapes``).
         seeds: Student runs per model (seeds 0 .. N-1).
@@ -40,9 +44,9 @@ class DemoOptions:
 
     def __post_init__(self) -> None:
         from ..datasets.synthetic import SCENES
-        if self.task not in ('seg', 'det', 'all'):
-            raise ValueError(
-                f"task must be 'seg', 'det' or 'all', got {self.task!r}")
+        if self.task not in TASKS:
+            raise ValueError(f'task must be one of {TASKS}, got '
+                             f'{self.task!r}')
         unknown = set(self.pairs or ()) - set(PAIRS)
         if unknown:
             raise ValueError(f'unknown pairs {sorted(unknown)}; the demo has '
@@ -58,12 +62,16 @@ class DemoOptions:
     def experiments(self) -> List[Tuple[str, str]]:
         """``(pair key, scene)`` of every experiment, in the tables'
         order."""
-        return [
-            (key, scene) for key, pair in PAIRS.items()
-            if (key in self.pairs if self.pairs else self.task in ('all',
-                                                                   pair.task))
-            for scene in (self.scenes if pair.task == 'seg' else ['coco'])
-        ]
+        def wanted(key: str, pair) -> bool:
+            if self.pairs:
+                return key in self.pairs
+            if self.task == 'stronger':
+                return pair.opt_in
+            return not pair.opt_in and self.task in ('all', pair.task)
+
+        return [(key, scene) for key, pair in PAIRS.items()
+                if wanted(key, pair)
+                for scene in (self.scenes if pair.task == 'seg' else ['coco'])]
 
 
 def run_demo(options: DemoOptions) -> Dict[str, Dict]:

@@ -9,7 +9,9 @@ from torch import Tensor, nn
 from .base import TEACHER_PASSES, TeacherPass
 from .cascade_encoder_decoder import CascadeEncoderDecoderTeacherPass
 from .dense_head import DenseHeadTeacherPass
+from .detection_transformer import DetectionTransformerTeacherPass
 from .encoder_decoder import EncoderDecoderTeacherPass
+from .mask_classification import MaskClassificationTeacherPass
 from .two_stage import TwoStageTeacherPass
 
 
@@ -25,20 +27,25 @@ def build_teacher_pass(
         teacher: nn.Module,
         sources: Optional[Collection[str]] = None) -> TeacherPass:
     """The registered pass for ``teacher``'s family: the one whose family
-    class comes first in the teacher's MRO (the most specific).
+    class comes first in the teacher's MRO (the most specific); among
+    those, one made for the teacher's ``decode_head`` class.
 
     Raises:
         ValueError: naming the teacher's class and the supported families,
             when no pass runs it.
     """
     mro = type(teacher).__mro__
-    best, depth = None, len(mro)
+    head = getattr(teacher, 'decode_head', None)
+    best, rank = None, (len(mro), 1)
     for cls in TEACHER_PASSES.module_dict.values():
+        heads = [h for h in map(_family, cls.decode_heads) if h is not None]
+        if cls.decode_heads and not isinstance(head, tuple(heads)):
+            continue
         for path in cls.families:
             family = _family(path)
             if family is not None and family in mro and \
-                    mro.index(family) < depth:
-                best, depth = cls, mro.index(family)
+                    (mro.index(family), not heads) < rank:
+                best, rank = cls, (mro.index(family), not heads)
     if best is None:
         supported = sorted(
             path.rsplit('.', 1)[1]
@@ -58,17 +65,20 @@ def build_teacher_pass(
 def teacher_forward(teacher: nn.Module,
                     inputs: Tensor,
                     rois: Union[None, Tensor, Dict[str, Tensor]] = None,
-                    sources: Optional[Collection[str]] = None) -> List:
+                    sources: Optional[Collection[str]] = None,
+                    metas: Optional[List[dict]] = None) -> List:
     """Run ``teacher`` forward-only on a preprocessed batch: its family's
     pass, built for ``sources``; ``rois`` is the student's sampled bbox RoIs
-    ``[R, 5]``, or a dict of RoIs by kind."""
+    ``[R, 5]``, or a dict of RoIs by kind; ``metas`` the images' metainfo.
+    """
     if not isinstance(rois, dict):
         rois = {} if rois is None else {'bbox': rois}
-    return build_teacher_pass(teacher, sources)(inputs, rois)
+    return build_teacher_pass(teacher, sources)(inputs, rois, metas)
 
 
 __all__ = [
     'TEACHER_PASSES', 'TeacherPass', 'build_teacher_pass', 'teacher_forward',
     'TwoStageTeacherPass', 'DenseHeadTeacherPass', 'EncoderDecoderTeacherPass',
-    'CascadeEncoderDecoderTeacherPass'
+    'CascadeEncoderDecoderTeacherPass', 'MaskClassificationTeacherPass',
+    'DetectionTransformerTeacherPass'
 ]

@@ -35,6 +35,12 @@ class TeacherPass:
 
     #: dotted paths of the model classes this pass runs
     families: Tuple[str, ...] = ()
+    #: dotted paths of ``decode_head`` classes this pass needs; a pass
+    #: that names some wins over one of the same family that names none
+    decode_heads: Tuple[str, ...] = ()
+    #: why this family's teacher cannot be acclimated (None: it can);
+    #: ``DISTPlusDistill`` refuses ``acclimated_modules`` with it
+    acclimation_refused: Optional[str] = None
 
     def __init__(self, teacher: nn.Module,
                  sources: Optional[Collection[str]]) -> None:
@@ -58,6 +64,14 @@ class TeacherPass:
             return teacher.extract_feat(inputs)
         return teacher.backbone(inputs)
 
+    def check_sources(self, sources: Collection[str]) -> None:
+        """Refuse recorded teacher modules this pass never runs (called at
+        build with every module recorder's source; by default all run).
+
+        Raises:
+            ValueError: naming them and what the pass does run.
+        """
+
     def student_roi_modules(
             self, student: nn.Module,
             student_sources: Optional[Collection[str]]
@@ -76,10 +90,31 @@ class TeacherPass:
         """
         return {}
 
-    def forward(self, inputs: Tensor, rois: Dict[str, Tensor]) -> List:
+    def forward(self,
+                inputs: Tensor,
+                rois: Dict[str, Tensor],
+                metas: Optional[List[dict]] = None) -> List:
         """Run the teacher on the preprocessed batch ``inputs`` (and the
-        student's ``rois`` by kind); return the outputs it computed."""
+        student's ``rois`` by kind; ``metas``: the images' metainfo, for
+        families that read it, see :func:`batch_metas`); return the outputs
+        it computed."""
         raise NotImplementedError
 
-    def __call__(self, inputs: Tensor, rois: Dict[str, Tensor]) -> List:
-        return self.forward(inputs, rois)
+    def __call__(self,
+                 inputs: Tensor,
+                 rois: Dict[str, Tensor],
+                 metas: Optional[List[dict]] = None) -> List:
+        return self.forward(inputs, rois, metas)
+
+
+def batch_metas(inputs: Tensor, metas: Optional[List[dict]]) -> List[dict]:
+    """The images' metainfo as heads read it: ``metas`` (the data samples'),
+    completed with the batch's size as ``batch_input_shape``, and as
+    ``img_shape`` / ``pad_shape`` of unpadded images where missing (all of
+    it when ``metas`` is None)."""
+    shape = tuple(inputs.shape[-2:])
+    return [
+        dict(
+            dict(batch_input_shape=shape, img_shape=shape, pad_shape=shape),
+            **meta) for meta in (metas or [{}] * inputs.shape[0])
+    ]

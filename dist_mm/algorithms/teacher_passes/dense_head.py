@@ -44,7 +44,10 @@ class DenseHeadTeacherPass(TeacherPass):
         name = read.pop() if len(read) == 1 else ''
         return name if 'cls' in name else None
 
-    def forward(self, inputs: Tensor, rois: Dict[str, Tensor]) -> List:
+    def forward(self,
+                inputs: Tensor,
+                rois: Dict[str, Tensor],
+                metas: Optional[List[dict]] = None) -> List:
         heads = self.reads('bbox_head')
         feats = self.features(inputs, heads)
         if not heads:

@@ -1,6 +1,6 @@
 """mmseg ``EncoderDecoder`` segmentors (PSPNet, DeepLabV3(+), any decode
 head): only the heads that are read run."""
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from torch import Tensor, nn
 
@@ -28,7 +28,10 @@ class EncoderDecoderTeacherPass(TeacherPass):
         return [self.teacher.decode_head(feats)] \
             if self.reads('decode_head') else []
 
-    def forward(self, inputs: Tensor, rois: Dict[str, Tensor]) -> List:
+    def forward(self,
+                inputs: Tensor,
+                rois: Dict[str, Tensor],
+                metas: Optional[List[dict]] = None) -> List:
         aux = self.auxiliary_heads()
         feats = self.features(inputs, bool(aux) or self.reads('decode_head'))
         decoded = self.decode(feats)

@@ -101,7 +101,10 @@ class TwoStageTeacherPass(TeacherPass):
             modules['mask'] = roi_head.mask_roi_extractor
         return modules
 
-    def forward(self, inputs: Tensor, rois: Dict[str, Tensor]) -> List:
+    def forward(self,
+                inputs: Tensor,
+                rois: Dict[str, Tensor],
+                metas: Optional[List[dict]] = None) -> List:
         heads = self.read_bbox or self.read_mask
         feats = self.features(inputs, heads)
         if not heads:

@@ -1,0 +1,83 @@
+# A query-based teacher for the Cityscapes R-18-D8 students (PSPNet,
+# DeepLabV3): the zoo's Mask2Former Swin-L, read through its decode_head
+# output and its pixel decoder. Only m2f_* names, so it can sit beside a
+# real base config. Choices: docs/en/user_guides/stronger_teachers.md.
+m2f_teacher_cfg = 'mmseg::mask2former/mask2former_swin-l-in22k-384x384-pre_8xb2-90k_cityscapes-512x1024.py'  # noqa: E501
+m2f_teacher_ckpt = 'https://download.openmmlab.com/mmsegmentation/v0.5/mask2former/mask2former_swin-l-in22k-384x384-pre_8xb2-90k_cityscapes-512x1024/mask2former_swin-l-in22k-384x384-pre_8xb2-90k_cityscapes-512x1024_20221202_141901-28ad20f1.pth'  # noqa: E501
+m2f_channels = 256  # the pixel decoder's width
+student_channels = 512  # an R-18-D8 student's stage 4
+m2f_tau = 1.0  # the paper's temperature; the connector must share it
+m2f_gt = dict(
+    type='MethodOutputs',
+    source='mmseg.models.decode_heads.decode_head.BaseDecodeHead.'
+    '_stack_batch_gt')
+# DIST: the teacher's per-pixel class distribution as mmseg's inference
+# forms it (MaskClassificationLogits: last decoder layer, masks resized from
+# stride 4 to the student's stride 8), against the student's decode head
+# (weight 1) and auxiliary head (weight 0.4); ignore-label pixels left out
+m2f_dist_distiller = dict(
+    type='ConfigurableDistiller',
+    student_recorders=dict(
+        logits=dict(type='ModuleOutputs', source='decode_head.conv_seg'),
+        aux_logits=dict(
+            type='ModuleOutputs', source='auxiliary_head.conv_seg'),
+        gt=m2f_gt),
+    teacher_recorders=dict(
+        masks=dict(type='ModuleOutputs', source='decode_head')),
+    connectors=dict(
+        t_logits=dict(
+            type='MaskClassificationLogits', tau=m2f_tau, scale_factor=0.5)),
+    distill_losses=dict(
+        loss_dist_decode=dict(
+            type='DISTLogitLoss', tau=m2f_tau, loss_weight=1.0),
+        loss_dist_aux=dict(type='DISTLogitLoss', tau=m2f_tau,
+                           loss_weight=0.4)),
+    loss_forward_mappings=dict(
+        loss_dist_decode=dict(
+            preds_S=dict(from_student=True, recorder='logits'),
+            preds_T=dict(
+                from_student=False, recorder='masks', connector='t_logits'),
+            gt_labels=dict(from_student=True, recorder='gt')),
+        loss_dist_aux=dict(
+            preds_S=dict(from_student=True, recorder='aux_logits'),
+            preds_T=dict(
+                from_student=False, recorder='masks', connector='t_logits'),
+            gt_labels=dict(from_student=True, recorder='gt'))))
+# DIST+: and the channel / spatial relations between the pixel decoder's
+# stride-8 map (its multi-scale outputs run from stride 32 to 8: index 2)
+# and the student's stage 4 through a 1x1 conv. No acclimation: a
+# query-based teacher is refused it (see the docs).
+m2f_distplus_distiller = dict(
+    m2f_dist_distiller,
+    student_recorders=dict(
+        m2f_dist_distiller['student_recorders'],
+        feat=dict(type='ModuleOutputs', source='backbone.layer4')),
+    teacher_recorders=dict(
+        m2f_dist_distiller['teacher_recorders'],
+        pixel=dict(type='ModuleOutputs', source='decode_head.pixel_decoder')),
+    connectors=dict(
+        m2f_dist_distiller['connectors'],
+        feat_s=dict(
+            type='ConvModuleConnector',
+            in_channel=student_channels,
+            out_channel=m2f_channels,
+            kernel_size=1,
+            norm_cfg=None,
+            act_cfg=None)),
+    distill_losses=dict(
+        m2f_dist_distiller['distill_losses'],
+        loss_dist_feat=dict(
+            type='DISTFeatureLoss',
+            channel_weight=1.0,
+            spatial_weight=1.0,
+            loss_weight=1.0)),
+    loss_forward_mappings=dict(
+        m2f_dist_distiller['loss_forward_mappings'],
+        loss_dist_feat=dict(
+            preds_S=dict(
+                from_student=True, recorder='feat', connector='feat_s'),
+            preds_T=dict(
+                from_student=False,
+                recorder='pixel',
+                data_idx=1,
+                connector_idx=2))))

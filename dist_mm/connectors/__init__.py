@@ -1,0 +1,10 @@
+"""Connectors (MMRazor's ``MODELS`` registry) that turn a teacher's outputs
+into what a dense student's are compared with."""
+from .channels_first import ChannelsFirstConnector
+from .mask_classification_logits import (MaskClassificationLogits,
+                                         semantic_probabilities)
+
+__all__ = [
+    'ChannelsFirstConnector', 'MaskClassificationLogits',
+    'semantic_probabilities'
+]

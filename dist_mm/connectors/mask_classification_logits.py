@@ -1,0 +1,96 @@
+"""The per-pixel class distribution of a mask-classification head
+(Mask2Former, MaskFormer), as dense logits for DIST."""
+from typing import Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from mmrazor.models.architectures.connectors.base_connector import \
+    BaseConnector
+from mmrazor.registry import MODELS
+
+
+def semantic_probabilities(cls_scores: Tensor, mask_logits: Tensor) -> Tensor:
+    """mmseg's semantic inference of a mask-classification head at the
+    masks' resolution: ``sum_q softmax(cls_q)[:-1] * sigmoid(mask_q)``.
+
+    Args:
+        cls_scores: ``[N, Q, C + 1]`` class logits of the queries, the last
+            column "no object".
+        mask_logits: ``[N, Q, H, W]`` mask logits of the queries.
+
+    Returns:
+        Tensor: ``[N, C, H, W]``, in float32.
+    """
+    probs = F.softmax(cls_scores.float(), dim=-1)[..., :-1]
+    return torch.einsum('nqc,nqhw->nchw', probs, mask_logits.float().sigmoid())
+
+
+@MODELS.register_module()
+class MaskClassificationLogits(BaseConnector):
+    """Dense class logits from a Mask2Former / MaskFormer head's outputs,
+    for :class:`~dist_mm.losses.DISTLogitLoss` (teacher side, on the head's
+    recorded ``(all_cls_scores, all_mask_preds)``).
+
+    The target is the teacher's per-pixel class distribution as mmseg's own
+    inference forms it (:func:`semantic_probabilities` of the last decoder
+    layer: each query's class probabilities without the no-object column,
+    weighted by its mask probability, summed over the queries), renormalised
+    per pixel and returned as ``tau * log p``: its softmax at the loss's
+    temperature ``tau`` is that distribution. The masks are resized to the
+    student's stride the way mmseg resizes them to the image (bilinear, on
+    the logits, before the sigmoid).
+
+    Args:
+        tau (float): The temperature of the DIST loss this feeds;
+            ``DISTPlusDistill`` checks that they agree.
+        scale_factor (float): Mask stride / student stride (Mask2Former's
+            masks are at stride 4: 0.5 for a stride-8 student, 1 to keep the
+            masks' resolution).
+        eps (float): Floor of the renormalised probabilities before the log.
+    """
+
+    def __init__(self,
+                 tau: float = 1.0,
+                 scale_factor: float = 1.0,
+                 eps: float = 1e-12,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg)
+        self.tau = tau
+        self.scale_factor = scale_factor
+        self.eps = eps
+
+    def forward_train(
+            self, outputs: Tuple[Sequence[Tensor],
+                                 Sequence[Tensor]]) -> Tensor:
+        try:
+            cls_scores, mask_logits = outputs[0][-1], outputs[1][-1]
+            ok = cls_scores.ndim == 3 and mask_logits.ndim == 4
+        except (TypeError, IndexError, AttributeError):
+            ok = False
+        if not ok:
+            raise ValueError(
+                f'{type(self).__name__} takes the recorded output of a '
+                'Mask2Former / MaskFormer decode_head, (all_cls_scores, '
+                'all_mask_preds) over the decoder layers: record '
+                "dict(type='ModuleOutputs', source='decode_head') on the "
+                'teacher.')
+        if self.scale_factor != 1:
+            mask_logits = F.interpolate(
+                mask_logits.float(),
+                scale_factor=self.scale_factor,
+                mode='bilinear',
+                align_corners=False)
+        probs = semantic_probabilities(cls_scores, mask_logits)
+        probs = probs / probs.sum(1, keepdim=True).clamp_min(self.eps)
+        return self.tau * probs.clamp_min(self.eps).log()
+
+    def check_loss(self, loss, name: str) -> None:
+        """Refuse a loss whose temperature is not this connector's."""
+        if getattr(loss, 'tau', self.tau) != self.tau:
+            raise ValueError(
+                f'{name}: its tau ({loss.tau}) differs from the tau of the '
+                f'{type(self).__name__} connector feeding it ({self.tau}), '
+                'so the softmax of the target would not be the teacher\'s '
+                'distribution: give the connector the loss\'s tau.')
