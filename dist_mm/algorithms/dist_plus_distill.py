@@ -19,7 +19,8 @@ from ..losses.base import NUM_CLASSES
 from .builder import build_model
 from .checks import (check_distiller_config, check_recorder_sources,
                      recorded_modules)
-from .class_count import check_same_classes, num_classes
+from .class_count import (check_same_classes, check_same_normalisation,
+                          num_classes)
 from .module_names import param_names_under
 from .teacher_checkpoint import load_teacher_checkpoint
 from .teacher_passes import build_teacher_pass
@@ -114,6 +115,7 @@ class DISTPlusDistill(SingleTeacherDistill):
         check_recorder_sources(
             distiller.get('teacher_recorders'), teacher, 'teacher')
         check_same_classes(student, teacher)
+        check_same_normalisation(student, teacher)
         super().__init__(
             distiller,
             teacher,

@@ -1,0 +1,98 @@
+# A DETR-family teacher for the COCO FPN students: the zoo's DINO 5-scale
+# Swin-L, read through its neck (the multi-scale maps its encoder reads) and
+# its two-stage encoder's dense class scores. Only dino_* names, so it can
+# sit beside a real base config. Choices:
+# docs/en/user_guides/stronger_teachers.md.
+dino_teacher_cfg = 'mmdet::dino/dino-5scale_swin-l_8xb2-36e_coco.py'
+dino_teacher_ckpt = 'https://github.com/RistoranteRist/mmlab-weights/releases/download/dino-swinl/dino-5scale_swin-l_8xb2-36e_coco-5486e051.pth'  # noqa: E501
+# the strides of the teacher's levels (neck outputs and encoder levels)
+dino_strides = [4, 8, 16, 32, 64]
+dino_channels = 256  # the neck's width, as a student FPN's
+# the encoder's dense scores: the classifier after the last of its 6 decoder
+# layers scores the encoder memory of every level (pre_decoder), called per
+# level by the teacher pass (record i: level i, [B, H, W, 80])
+dino_recorders = dict(
+    neck=dict(type='ModuleOutputs', source='neck'),
+    scores=dict(type='ModuleOutputs', source='bbox_head.cls_branches.6'))
+# channels-last scores as [B, 80, H, W] logit maps
+dino_connectors = dict(t_scores=dict(type='ChannelsFirstConnector'))
+# (teacher level, student level) of every stride both have. A P3-P7 student
+# (RetinaNet, FCOS) pairs strides 8-64: the teacher's stride-4 level and the
+# student's P7 (stride 128) have no partner and are not distilled. A P2-P6
+# student (Faster R-CNN) pairs all five.
+dino_p3_pairs = [(1, 0), (2, 1), (3, 2), (4, 3)]
+dino_p2_pairs = [(0, 0), (1, 1), (2, 2), (3, 3), (4, 4)]
+# DIST+ feature relations of each paired level: the teacher's neck map
+# against the student's FPN map (recorder 'fpn') through a 1x1 conv
+dino_feature_losses = {
+    f'loss_fpn{s}': dict(
+        type='DISTFeatureLoss',
+        channel_weight=1.0,
+        spatial_weight=1.0,
+        loss_weight=1.0)
+    for s in range(5)
+}
+dino_feature_connectors = {
+    f's_fpn{s}': dict(
+        type='ConvModuleConnector',
+        in_channel=256,
+        out_channel=dino_channels,
+        kernel_size=1,
+        norm_cfg=None,
+        act_cfg=None)
+    for s in range(5)
+}
+dino_p3_feature_mappings = {
+    f'loss_fpn{s}': dict(
+        preds_S=dict(
+            from_student=True, recorder='fpn', data_idx=s,
+            connector=f's_fpn{s}'),
+        preds_T=dict(from_student=False, recorder='neck', data_idx=t))
+    for t, s in dino_p3_pairs
+}
+dino_p2_feature_mappings = {
+    f'loss_fpn{s}': dict(
+        preds_S=dict(
+            from_student=True, recorder='fpn', data_idx=s,
+            connector=f's_fpn{s}'),
+        preds_T=dict(from_student=False, recorder='neck', data_idx=t))
+    for t, s in dino_p2_pairs
+}
+# DIST on each paired level's classification (student recorder 'cls', one
+# record per level): sigmoid, as both are trained; instances are positions
+# x anchors (anchor_classes), so each of a RetinaNet's 9 anchors at a
+# position has the teacher's scores of the position as its target (for
+# FCOS, one point per position, this is the plain per-position loss)
+dino_p3_logit_losses = {
+    f'loss_dist_cls{s}': dict(
+        type='DISTLogitLoss',
+        activation='sigmoid',
+        anchor_classes='num_classes',
+        loss_weight=1.0)
+    for t, s in dino_p3_pairs
+}
+dino_p3_logit_mappings = {
+    f'loss_dist_cls{s}': dict(
+        preds_S=dict(from_student=True, recorder='cls', record_idx=s),
+        preds_T=dict(
+            from_student=False,
+            recorder='scores',
+            record_idx=t,
+            connector='t_scores'))
+    for t, s in dino_p3_pairs
+}
+# the distiller of a P3-P7 student, less its student recorders ('cls': its
+# classifier; 'fpn': its neck)
+dino_p3_distiller = dict(
+    type='ConfigurableDistiller',
+    teacher_recorders=dino_recorders,
+    connectors=dict(dino_connectors, **{
+        f's_fpn{s}': dino_feature_connectors[f's_fpn{s}']
+        for t, s in dino_p3_pairs
+    }),
+    distill_losses=dict(dino_p3_logit_losses, **{
+        f'loss_fpn{s}': dino_feature_losses[f'loss_fpn{s}']
+        for t, s in dino_p3_pairs
+    }),
+    loss_forward_mappings=dict(dino_p3_logit_mappings,
+                               **dino_p3_feature_mappings))

@@ -1,0 +1,32 @@
+# DIST+ from a DETR-family teacher: DINO 5-scale Swin-L (COCO, zoo) ->
+# RetinaNet R-50-FPN, COCO 2x. Levels are paired by stride: the teacher's
+# strides 8-64 with the student's P3-P6. The teacher's stride-4 level and the
+# student's P7 (stride 128) have no partner and are not distilled.
+# - DIST on each paired level's classification: the teacher's two-stage
+#   encoder scores (one 80-vector per position) are the target of each of
+#   the 9 anchors at the position (anchor_classes: instances are positions
+#   x anchors, 80 sigmoid classes, as both heads are trained);
+# - channel / spatial relations between the paired neck and FPN maps, each
+#   through a student-side 1x1 conv;
+# - no acclimation: a DETR-family teacher is refused it.
+# docs/en/user_guides/stronger_teachers.md
+_base_ = [
+    'mmdet::retinanet/retinanet_r50_fpn_2x_coco.py',
+    '../_base_/dino_teacher_coco.py',
+]
+custom_imports = dict(imports=['dist_mm'], allow_failed_imports=False)
+
+model = dict(
+    _delete_=True,
+    _scope_='mmrazor',
+    type='DISTPlusDistill',
+    architecture=_base_.model,
+    teacher=dict(cfg_path=_base_.dino_teacher_cfg),
+    teacher_ckpt=_base_.dino_teacher_ckpt,
+    distiller=dict(
+        _base_.dino_p3_distiller,
+        student_recorders=dict(
+            cls=dict(type='ModuleOutputs', source='bbox_head.retina_cls'),
+            fpn=dict(type='ModuleOutputs', source='neck'))))
+
+find_unused_parameters = False
