@@ -87,3 +87,52 @@ def tiny_retinanet(width: int = 8,
     model.test_cfg.update(nms_pre=100, max_per_img=20)
     model._scope_ = 'mmdet'
     return model
+
+
+DINO = 'mmdet::dino/dino-4scale_r50_8xb2-12e_coco.py'
+DEFORMABLE_DETR = 'mmdet::deformable_detr/deformable-detr_r50_16xb2-50e_coco.py'
+DEFORMABLE_DETR_TWO_STAGE = 'mmdet::deformable_detr/' \
+    'deformable-detr-refine-twostage_r50_16xb2-50e_coco.py'
+DETR = 'mmdet::detr/detr_r50_8xb2-150e_coco.py'
+
+
+def tiny_detr_family(cfg_path: str = DINO,
+                     width: int = 8,
+                     dims: int = 32,
+                     num_classes: int = NUM_CLASSES) -> ConfigDict:
+    """A DETR-family detector of mmdet's config ``cfg_path`` (DINO,
+    Deformable DETR, DETR...) with a ResNet-18 of ``width`` base channels,
+    ``dims``-wide transformer layers (one encoder layer, two decoder
+    layers, 4 heads) and 20 queries. Two-stage models (DINO) keep
+    256-wide layers: they encode proposals and reference points with 128
+    features per coordinate."""
+    model = copy.deepcopy(get_config(cfg_path).model)
+    if model.get('as_two_stage'):
+        dims = 256
+    model.backbone.update(
+        depth=18,
+        base_channels=width,
+        init_cfg=None,
+        frozen_stages=-1,
+        norm_cfg=dict(type='BN', requires_grad=True),
+        norm_eval=False)
+    model.neck.update(
+        in_channels=[width * 2**i for i in model.backbone.out_indices],
+        out_channels=dims,
+        **(dict(norm_cfg=dict(type='GN', num_groups=8))
+           if model.neck.get('norm_cfg') else {}))
+    ffn = dict(embed_dims=dims, feedforward_channels=2 * dims)
+    for part in ('encoder', 'decoder'):
+        layer = model[part].layer_cfg
+        for attn in ('self_attn_cfg', 'cross_attn_cfg'):
+            if attn in layer:
+                layer[attn].update(embed_dims=dims, num_heads=4)
+        layer.ffn_cfg.update(ffn)
+    model.encoder.num_layers, model.decoder.num_layers = 1, 2
+    model.positional_encoding.num_feats = dims // 2
+    model.num_queries = 20
+    model.bbox_head.update(num_classes=num_classes, embed_dims=dims)
+    if 'dn_cfg' in model:
+        model.dn_cfg.group_cfg.num_dn_queries = 10
+    model._scope_ = 'mmdet'
+    return model
