@@ -11,10 +11,14 @@ import torch
 from dist_mm.algorithms import build_teacher_pass
 from dist_mm.algorithms.teacher_passes import (
     CascadeEncoderDecoderTeacherPass, DenseHeadTeacherPass,
-    EncoderDecoderTeacherPass, TwoStageTeacherPass)
-from dist_mm.testing import (NUM_CLASSES, det_batch, seg_batch,
-                             tiny_faster_rcnn, tiny_pspnet, tiny_resnet_fpn,
-                             tiny_retinanet)
+    DetectionTransformerTeacherPass, EncoderDecoderTeacherPass,
+    MaskClassificationTeacherPass, TwoStageTeacherPass)
+from dist_mm.testing import (DEFORMABLE_DETR, DETR, DINO, MASKFORMER,
+                             NUM_CLASSES, det_batch, seg_batch,
+                             tiny_detr_family, tiny_faster_rcnn, tiny_pspnet,
+                             tiny_query_segmentor, tiny_resnet_fpn,
+                             tiny_retinanet, tiny_segformer,
+                             tiny_swin_upernet)
 from mmdet.structures.mask import BitmapMasks
 from mmengine.hub import get_config
 from mmengine.optim import OptimWrapper
@@ -99,9 +103,9 @@ def _ocrnet(model):
     model.data_preprocessor.update(size=None, size_divisor=8)
 
 
-def _detr(model):
+def _solo(model):
     model.backbone.init_cfg = None
-    model.bbox_head.num_classes = NUM_CLASSES
+    model.mask_head.num_classes = NUM_CLASSES
 
 
 MMDET = 'mmdet::'
@@ -125,7 +129,17 @@ FAMILIES = {
                     _dense), DenseHeadTeacherPass),
     'rtmdet': (_config(MMDET + 'rtmdet/rtmdet_tiny_8xb32-300e_coco.py',
                        _rtmdet), DenseHeadTeacherPass),
+    'dino': (tiny_detr_family(DINO), DetectionTransformerTeacherPass),
+    'deformable-detr':
+    (tiny_detr_family(DEFORMABLE_DETR), DetectionTransformerTeacherPass),
+    'detr': (tiny_detr_family(DETR), DetectionTransformerTeacherPass),
     'pspnet': (tiny_pspnet(), EncoderDecoderTeacherPass),
+    'segformer': (tiny_segformer(), EncoderDecoderTeacherPass),
+    'swin-upernet': (tiny_swin_upernet(), EncoderDecoderTeacherPass),
+    # an EncoderDecoder too, with a query-based decode head
+    'mask2former': (tiny_query_segmentor(), MaskClassificationTeacherPass),
+    'maskformer':
+    (tiny_query_segmentor(MASKFORMER), MaskClassificationTeacherPass),
     'ocrnet':
     (_config('mmseg::ocrnet/ocrnet_r101-d8_4xb2-40k_cityscapes-512x1024.py',
              _ocrnet), CascadeEncoderDecoderTeacherPass),
@@ -141,7 +155,8 @@ CLASSIFIERS = dict(
 
 def build(name):
     torch.manual_seed(0)
-    return MODELS.build(FAMILIES[name][0]).eval()
+    # (mmdet's DETR-family detectors write into their config dict)
+    return MODELS.build(copy.deepcopy(FAMILIES[name][0])).eval()
 
 
 def distill(student, teacher, s_rec, t_rec, loss='DISTLogitLoss', **kw):
@@ -205,20 +220,20 @@ def test_each_family_gets_its_most_specific_pass(name):
 
 
 def test_a_family_without_a_pass_is_refused_at_build():
-    FAMILIES['detr'] = (_config(MMDET + 'detr/detr_r50_8xb2-150e_coco.py',
-                                _detr), None)
+    FAMILIES['solo'] = (_config(MMDET + 'solo/solo_r50_fpn_1x_coco.py',
+                                _solo), None)
     try:
         with pytest.raises(ValueError) as err:
             distill(
                 'faster-rcnn',
-                'detr',
+                'solo',
                 'neck.fpn_convs.0.conv',
                 'backbone.layer1',
                 loss='DISTFeatureLoss')
     finally:
-        del FAMILIES['detr']
+        del FAMILIES['solo']
     message = str(err.value)
-    assert 'no teacher pass for a DETR teacher' in message
+    assert 'no teacher pass for a SOLO teacher' in message
     assert 'SingleStageDetector' in message and 'TwoStageDetector' in message
 
 
@@ -310,6 +325,7 @@ def test_two_stage_teacher_rois_without_a_two_stage_student_are_refused():
 
 SIGMOID = dict(type='DISTLogitLoss', activation='sigmoid')
 FEATURE = 'DISTFeatureLoss'
+RESIZED = dict(type='DISTLogitLoss', resize_student=True)
 TRAINING = {
     # pair: student, teacher, student / teacher recorder, loss
     'retinanet': ('retinanet', 'retinanet', 'bbox_head.retina_cls', SIGMOID),
@@ -331,6 +347,12 @@ TRAINING = {
     'ocrnet -> pspnet':
     ('pspnet', 'ocrnet', ('decode_head.conv_seg', 'decode_head.1.conv_seg'),
      'DISTLogitLoss'),
+    # transformer-backbone teachers, their logits at stride 4: the
+    # student's stride-8 logits are resized to them
+    'segformer -> pspnet':
+    ('pspnet', 'segformer', 'decode_head.conv_seg', RESIZED),
+    'swin-upernet -> pspnet':
+    ('pspnet', 'swin-upernet', 'decode_head.conv_seg', RESIZED),
 }
 
 

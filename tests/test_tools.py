@@ -480,6 +480,17 @@ def test_demo_options_name_the_experiments_and_refuse_bad_input():
     assert demo.DemoOptions(
         task='seg',
         pairs=['retinanet']).experiments() == [('retinanet', 'coco')]
+    # the stronger-teacher pair runs only when asked for
+    assert demo.DemoOptions(task='stronger').experiments() == [
+        ('mask2former', 'streets')
+    ]
+    assert demo.PAIRS['mask2former'].configs() == dict(
+        teacher='mask2former-r50_teacher_demo.py',
+        baseline='pspnet-r18_student_demo.py',
+        dist='dist_mask2former-pspnet_demo.py',
+        distplus='distplus_mask2former-pspnet_demo.py')
+    with pytest.raises(ValueError, match='task must be one of'):
+        demo.DemoOptions(task='strong')
     with pytest.raises(ValueError, match=r"unknown pairs \['yolo'\]"):
         demo.DemoOptions(pairs=['yolo'])
     with pytest.raises(ValueError, match=r"unknown scenes \['forest'\]"):

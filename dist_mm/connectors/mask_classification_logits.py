@@ -21,10 +21,13 @@ def semantic_probabilities(cls_scores: Tensor, mask_logits: Tensor) -> Tensor:
         mask_logits: ``[N, Q, H, W]`` mask logits of the queries.
 
     Returns:
-        Tensor: ``[N, C, H, W]``, in float32.
+        Tensor: ``[N, C, H, W]``, in float32 (or float64 for float64
+        inputs).
     """
-    probs = F.softmax(cls_scores.float(), dim=-1)[..., :-1]
-    return torch.einsum('nqc,nqhw->nchw', probs, mask_logits.float().sigmoid())
+    dtype = torch.promote_types(cls_scores.dtype, torch.float32)
+    probs = F.softmax(cls_scores.to(dtype), dim=-1)[..., :-1]
+    return torch.einsum('nqc,nqhw->nchw', probs,
+                        mask_logits.to(dtype).sigmoid())
 
 
 @MODELS.register_module()
@@ -78,7 +81,8 @@ class MaskClassificationLogits(BaseConnector):
                 'teacher.')
         if self.scale_factor != 1:
             mask_logits = F.interpolate(
-                mask_logits.float(),
+                mask_logits.to(torch.promote_types(mask_logits.dtype,
+                                                   torch.float32)),
                 scale_factor=self.scale_factor,
                 mode='bilinear',
                 align_corners=False)
