@@ -131,13 +131,14 @@ def test_mask2former_target_is_mmseg_semantic_inference():
                 torch.testing.assert_close(
                     semantic_probabilities(outputs[0][-1], outputs[1][-1]),
                     mmseg)
+            target = MaskClassificationLogits(scale_factor=scale)(outputs)
+            assert target.shape == (2, 19, *size)
+            # its softmax: the distribution; at tau 4, tempered
             for tau in (1.0, 4.0):
-                target = MaskClassificationLogits(
-                    tau=tau, scale_factor=scale)(outputs)
-                assert target.shape == (2, 19, *size)
+                tempered = mmseg**(1 / tau)
                 torch.testing.assert_close(
                     (target / tau).softmax(1),
-                    mmseg / mmseg.sum(1, keepdim=True))
+                    tempered / tempered.sum(1, keepdim=True))
 
 
 def test_semantic_probabilities_hand_computed():
@@ -150,10 +151,10 @@ def test_semantic_probabilities_hand_computed():
     expected = torch.stack([1 / 6 + s1 / 2, 1 / 6 + s1 / 4])
     got = semantic_probabilities(cls, masks)
     torch.testing.assert_close(got.flatten(), expected)
-    # as logits: tau * log of the renormalised distribution
-    logits = MaskClassificationLogits(tau=2.)(([cls], [masks]))
+    # as logits: the log of the renormalised distribution
+    logits = MaskClassificationLogits()(([cls], [masks]))
     torch.testing.assert_close(logits.flatten(),
-                               2 * (expected / expected.sum()).log())
+                               (expected / expected.sum()).log())
 
 
 def test_mask_classification_logits_gradients():
@@ -164,15 +165,14 @@ def test_mask_classification_logits_gradients():
     def target(cls, masks):
         probs = F.softmax(cls, -1)[..., :-1]
         p = torch.einsum('nqc,nqhw->nchw', probs, masks.sigmoid())
-        return 3 * (p / p.sum(1, keepdim=True)).log()
+        return (p / p.sum(1, keepdim=True)).log()
 
-    connector = MaskClassificationLogits(tau=3.)
+    connector = MaskClassificationLogits()
     torch.testing.assert_close(
         connector(([cls.float()], [masks.float()])),
         target(cls, masks).float())
     assert torch.autograd.gradcheck(
-        lambda c, m: 3 * (semantic_probabilities(c, m).double()).log(),
-        (cls, masks))
+        lambda c, m: connector(([c], [m])), (cls, masks))
 
 
 def test_query_teacher_runs_only_what_is_read():
@@ -209,14 +209,10 @@ def test_query_teacher_distplus_trains_and_truncation_changes_no_loss(path):
         seg_batch(2, SEG_SIZE))
 
 
-def test_query_teacher_acclimation_and_a_wrong_tau_are_refused():
+def test_query_teacher_acclimation_and_a_wrong_record_are_refused():
     with pytest.raises(ValueError, match='cannot be acclimated: a query'):
         MODELS.build(
             query_distill(acclimated_modules=['decode_head.cls_embed']))
-    distiller = mask2former_distiller()
-    distiller['distill_losses']['loss_dist_decode']['tau'] = 4.0
-    with pytest.raises(ValueError, match='loss_dist_decode: its tau'):
-        MODELS.build(query_distill(distiller=distiller))
     with pytest.raises(ValueError, match="source='decode_head'"):
         MaskClassificationLogits()(torch.zeros(1, 19, 4, 4))
 

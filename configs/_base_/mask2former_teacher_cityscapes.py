@@ -6,15 +6,15 @@ m2f_teacher_cfg = 'mmseg::mask2former/mask2former_swin-l-in22k-384x384-pre_8xb2-
 m2f_teacher_ckpt = 'https://download.openmmlab.com/mmsegmentation/v0.5/mask2former/mask2former_swin-l-in22k-384x384-pre_8xb2-90k_cityscapes-512x1024/mask2former_swin-l-in22k-384x384-pre_8xb2-90k_cityscapes-512x1024_20221202_141901-28ad20f1.pth'  # noqa: E501
 m2f_channels = 256  # the pixel decoder's width
 student_channels = 512  # an R-18-D8 student's stage 4
-m2f_tau = 1.0  # the paper's temperature; the connector must share it
 m2f_gt = dict(
     type='MethodOutputs',
     source='mmseg.models.decode_heads.decode_head.BaseDecodeHead.'
     '_stack_batch_gt')
 # DIST: the teacher's per-pixel class distribution as mmseg's inference
-# forms it (MaskClassificationLogits: last decoder layer, masks resized from
-# stride 4 to the student's stride 8), against the student's decode head
-# (weight 1) and auxiliary head (weight 0.4); ignore-label pixels left out
+# forms it, as logits (MaskClassificationLogits: last decoder layer, masks
+# resized from stride 4 to the student's stride 8), against the student's
+# decode head (weight 1) and auxiliary head (weight 0.4), tau 1 as in the
+# paper; ignore-label pixels left out
 m2f_dist_distiller = dict(
     type='ConfigurableDistiller',
     student_recorders=dict(
@@ -25,13 +25,10 @@ m2f_dist_distiller = dict(
     teacher_recorders=dict(
         masks=dict(type='ModuleOutputs', source='decode_head')),
     connectors=dict(
-        t_logits=dict(
-            type='MaskClassificationLogits', tau=m2f_tau, scale_factor=0.5)),
+        t_logits=dict(type='MaskClassificationLogits', scale_factor=0.5)),
     distill_losses=dict(
-        loss_dist_decode=dict(
-            type='DISTLogitLoss', tau=m2f_tau, loss_weight=1.0),
-        loss_dist_aux=dict(type='DISTLogitLoss', tau=m2f_tau,
-                           loss_weight=0.4)),
+        loss_dist_decode=dict(type='DISTLogitLoss', loss_weight=1.0),
+        loss_dist_aux=dict(type='DISTLogitLoss', loss_weight=0.4)),
     loss_forward_mappings=dict(
         loss_dist_decode=dict(
             preds_S=dict(from_student=True, recorder='logits'),

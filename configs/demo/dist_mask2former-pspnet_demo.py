@@ -10,7 +10,6 @@ model = dict(
     teacher=dict(override=_base_.demo_mask2former),
     teacher_ckpt=_base_.demo_mask2former_ckpt,
     distiller=dict(
-        connectors=dict(t_logits=dict(tau=_base_.demo_logit_tau)),
         distill_losses=_base_.demo_logit_losses))
 train_dataloader = _base_.demo_train_dataloader
 val_dataloader = _base_.demo_test_dataloader

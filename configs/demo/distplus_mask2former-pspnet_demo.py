@@ -13,7 +13,6 @@ model = dict(
     # weight of the feature relations (as in distplus_pspnet_demo.py)
     distiller=dict(
         connectors=dict(
-            t_logits=dict(tau=_base_.demo_logit_tau),
             feat_s=dict(in_channel=128, out_channel=_base_.demo_m2f_width)),
         distill_losses=dict(
             loss_dist_feat=dict(loss_weight=0.02),

@@ -124,7 +124,6 @@ class DISTPlusDistill(SingleTeacherDistill):
             architecture=student,
             **kwargs)
         self._resolve_anchor_classes()
-        self._check_connectors()
         if teacher_ckpt:
             load_teacher_checkpoint(self.teacher, teacher_ckpt)
             self.teacher._is_init = True  # keep it through init_weights()
@@ -177,19 +176,6 @@ class DISTPlusDistill(SingleTeacherDistill):
                     f'student ({type(self.student).__name__}) has no head '
                     'with num_classes; give the class count.')
             loss.anchor_classes = count
-
-    def _check_connectors(self) -> None:
-        """Connectors that depend on their loss's settings (e.g. the
-        temperature of :class:`~dist_mm.connectors.MaskClassificationLogits`)
-        check them."""
-        distiller = self.distiller
-        for name, mapping in distiller.loss_forward_mappings.items():
-            for info in mapping.values():
-                connector = distiller.connectors[info['connector']] \
-                    if 'connector' in info else None
-                if hasattr(connector, 'check_loss'):
-                    connector.check_loss(distiller.distill_losses[name],
-                                         f'distill_losses.{name}')
 
     def _capture_student_rois(self, kind: str, module, args) -> None:
         """Forward pre-hook of a student RoI extractor ``(feats, rois)``: in

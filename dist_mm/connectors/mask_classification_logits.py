@@ -36,18 +36,18 @@ class MaskClassificationLogits(BaseConnector):
     for :class:`~dist_mm.losses.DISTLogitLoss` (teacher side, on the head's
     recorded ``(all_cls_scores, all_mask_preds)``).
 
-    The target is the teacher's per-pixel class distribution as mmseg's own
+    The teacher's per-pixel class distribution ``p`` as mmseg's own
     inference forms it (:func:`semantic_probabilities` of the last decoder
     layer: each query's class probabilities without the no-object column,
     weighted by its mask probability, summed over the queries), renormalised
-    per pixel and returned as ``tau * log p``: its softmax at the loss's
-    temperature ``tau`` is that distribution. The masks are resized to the
+    per pixel, as logits ``log p``. Their softmax is ``p``; at the loss's
+    temperature ``tau`` it is ``p ** (1 / tau)`` renormalised, tempered as a
+    convolutional teacher's ``softmax(z / tau)`` is, so that the temperature
+    softens both kinds of teacher alike. The masks are resized to the
     student's stride the way mmseg resizes them to the image (bilinear, on
     the logits, before the sigmoid).
 
     Args:
-        tau (float): The temperature of the DIST loss this feeds;
-            ``DISTPlusDistill`` checks that they agree.
         scale_factor (float): Mask stride / student stride (Mask2Former's
             masks are at stride 4: 0.5 for a stride-8 student, 1 to keep the
             masks' resolution).
@@ -55,12 +55,10 @@ class MaskClassificationLogits(BaseConnector):
     """
 
     def __init__(self,
-                 tau: float = 1.0,
                  scale_factor: float = 1.0,
                  eps: float = 1e-12,
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
-        self.tau = tau
         self.scale_factor = scale_factor
         self.eps = eps
 
@@ -88,13 +86,4 @@ class MaskClassificationLogits(BaseConnector):
                 align_corners=False)
         probs = semantic_probabilities(cls_scores, mask_logits)
         probs = probs / probs.sum(1, keepdim=True).clamp_min(self.eps)
-        return self.tau * probs.clamp_min(self.eps).log()
-
-    def check_loss(self, loss, name: str) -> None:
-        """Refuse a loss whose temperature is not this connector's."""
-        if getattr(loss, 'tau', self.tau) != self.tau:
-            raise ValueError(
-                f'{name}: its tau ({loss.tau}) differs from the tau of the '
-                f'{type(self).__name__} connector feeding it ({self.tau}), '
-                'so the softmax of the target would not be the teacher\'s '
-                'distribution: give the connector the loss\'s tau.')
+        return probs.clamp_min(self.eps).log()
