@@ -1,0 +1,25 @@
+# DIST+ (logits at another stride and feature relations) from a
+# transformer-backbone teacher: SegFormer MiT-B5 (Cityscapes, zoo) ->
+# DeepLabV3 R-18-D8, Cityscapes 512x1024, the student's zoo schedule (80k
+# iterations, 4 GPUs x 2 images). What is read and why:
+# configs/_base_/segformer_teacher_cityscapes.py and
+# docs/en/user_guides/stronger_teachers.md.
+_base_ = [
+    'mmseg::deeplabv3/deeplabv3_r18-d8_4xb2-80k_cityscapes-512x1024.py',
+    '../_base_/segformer_teacher_cityscapes.py',
+]
+custom_imports = dict(imports=['dist_mm'], allow_failed_imports=False)
+
+model = dict(
+    _delete_=True,
+    _scope_='mmrazor',
+    type='DISTPlusDistill',
+    architecture=_base_.model,
+    teacher=dict(cfg_path=_base_.seg_teacher_cfg),
+    teacher_ckpt=_base_.seg_teacher_ckpt,
+    distiller=_base_.seg_distplus_distiller)
+
+find_unused_parameters = False
+# mmseg configs keep a top-level data_preprocessor that the Runner would hand
+# to the algorithm; unset it so the student's own one is the only one.
+data_preprocessor = None
