@@ -85,13 +85,40 @@ PAIRS = {
             auxiliary_head=dict(norm_cfg=BN),
             data_preprocessor=dict(size=(256, 512))),
         size=(256, 512)),
+    # stronger teachers of other families (docs/en/user_guides/
+    # stronger_teachers.md): a query-based and a DETR-family teacher
+    'mask2former':
+    dict(
+        config='pspnet/{method}_mask2former-swin-l_pspnet_r18-d8_4xb2-80k_'
+        'cityscapes-512x1024.py',
+        student='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py',
+        override=dict(
+            pretrained=None,
+            backbone=dict(norm_cfg=BN),
+            decode_head=dict(norm_cfg=BN),
+            auxiliary_head=dict(norm_cfg=BN),
+            data_preprocessor=dict(size=(256, 512))),
+        # Swin-L and the pixel decoder keep their LN / GN
+        teacher_override=dict(backbone=dict(init_cfg=None)),
+        size=(256, 512)),
+    'dino':
+    dict(
+        config='retinanet/{method}_dino-5scale-swin-l_retinanet_r50-fpn_2x_'
+        'coco.py',
+        student='mmdet::retinanet/retinanet_r50_fpn_2x_coco.py',
+        override=dict(backbone=dict(init_cfg=None)),
+        size=(384, 640),
+        # MMRazor's teacher runs DINO's loss, whose pre_decoder calls the
+        # recorded classifier once on the flattened memory of all levels:
+        # its records are not the per-level maps the losses read
+        mmrazor=False),
 }
 
 
 def batch_for(kind: str, size, num_images: int = 2) -> Dict:
     """A synthetic training batch of ``num_images`` at ``size`` (CPU
     tensors; each model's data preprocessor moves them to its device)."""
-    if kind == 'det':
+    if kind in ('det', 'dino'):
         from dist_mm.testing import det_batch
         batch = det_batch(num_images, size=size[0], num_classes=80)
         # the detector sees a rectangular image of the requested size
@@ -119,7 +146,9 @@ def package_model(pair: Dict, method: str, **options) -> Dict:
         options,
         teacher_ckpt=None,  # random: see calibrate_bn
         architecture=dict(cfg_path=pair['student'], override=pair['override']),
-        teacher=dict(model['teacher'], override=pair['override']))
+        teacher=dict(
+            model['teacher'],
+            override=pair.get('teacher_override', pair['override'])))
     return model
 
 
@@ -283,6 +312,10 @@ def build_steps(pair: Dict,
     """Build every model of the pair (:func:`pair_settings`): one step
     function per variant, besides ``a`` and ``b``."""
     batch = batch_for(pair['kind'], pair['size'], pair['batch'])
+    if 'c' in variants and not pair.get('mmrazor', True):
+        print('(c) left out: MMRazor cannot run this teacher (see '
+              'dist_mm.benchmarks.distill.PAIRS)', flush=True)
+        variants = [v for v in variants if v != 'c']
     torch.manual_seed(0)
     plain = package_model(pair, 'dist')
     student = build_model(plain['architecture']).to(device)
@@ -350,7 +383,8 @@ def benchmark_pair(kind: str,
     second process, print the report and return the figures.
 
     Args:
-        kind: ``'det'`` or ``'seg'`` (:data:`PAIRS`).
+        kind: A key of :data:`PAIRS`: ``'det'``, ``'seg'``, or a stronger
+            teacher's pair, ``'mask2former'`` or ``'dino'``.
         variants: Keys of :data:`VARIANTS` to time besides ``a`` and ``b``
             (with ``d``, also the floors ``f`` and ``fg``).
         reps: Rounds; times are their medians.
