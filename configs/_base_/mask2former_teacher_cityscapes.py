@@ -11,10 +11,10 @@ m2f_gt = dict(
     source='mmseg.models.decode_heads.decode_head.BaseDecodeHead.'
     '_stack_batch_gt')
 # DIST: the teacher's per-pixel class distribution as mmseg's inference
-# forms it, as logits (MaskClassificationLogits: last decoder layer, masks
-# resized from stride 4 to the student's stride 8), against the student's
-# decode head (weight 1) and auxiliary head (weight 0.4), tau 1 as in the
-# paper; ignore-label pixels left out
+# forms it, as logits (MaskClassificationLogits: last decoder layer, at the
+# masks' stride 4, where the teacher is accurate), against the student's
+# decode head (weight 1) and auxiliary head (weight 0.4), their stride-8
+# logits resized to it; tau 1 as in the paper; ignore-label pixels left out
 m2f_dist_distiller = dict(
     type='ConfigurableDistiller',
     student_recorders=dict(
@@ -25,10 +25,12 @@ m2f_dist_distiller = dict(
     teacher_recorders=dict(
         masks=dict(type='ModuleOutputs', source='decode_head')),
     connectors=dict(
-        t_logits=dict(type='MaskClassificationLogits', scale_factor=0.5)),
+        t_logits=dict(type='MaskClassificationLogits', scale_factor=1.0)),
     distill_losses=dict(
-        loss_dist_decode=dict(type='DISTLogitLoss', loss_weight=1.0),
-        loss_dist_aux=dict(type='DISTLogitLoss', loss_weight=0.4)),
+        loss_dist_decode=dict(
+            type='DISTLogitLoss', resize_student=True, loss_weight=1.0),
+        loss_dist_aux=dict(
+            type='DISTLogitLoss', resize_student=True, loss_weight=0.4)),
     loss_forward_mappings=dict(
         loss_dist_decode=dict(
             preds_S=dict(from_student=True, recorder='logits'),

@@ -43,14 +43,17 @@ class MaskClassificationLogits(BaseConnector):
     per pixel, as logits ``log p``. Their softmax is ``p``; at the loss's
     temperature ``tau`` it is ``p ** (1 / tau)`` renormalised, tempered as a
     convolutional teacher's ``softmax(z / tau)`` is, so that the temperature
-    softens both kinds of teacher alike. The masks are resized to the
-    student's stride the way mmseg resizes them to the image (bilinear, on
-    the logits, before the sigmoid).
+    softens both kinds of teacher alike. With ``scale_factor`` the masks are
+    resized the way mmseg resizes them to the image (bilinear, on the
+    logits, before the sigmoid).
 
     Args:
-        scale_factor (float): Mask stride / student stride (Mask2Former's
-            masks are at stride 4: 0.5 for a stride-8 student, 1 to keep the
-            masks' resolution).
+        scale_factor (float): Resize factor of the masks. 1 (the default)
+            keeps their stride, 4 for Mask2Former, where the teacher is
+            accurate: distil a stride-8 student there with
+            ``DISTLogitLoss(resize_student=True)``. 0.5 forms the target at
+            stride 8, where the sharp masks lose thin objects
+            (docs/en/user_guides/stronger_teachers.md).
         eps (float): Floor of the renormalised probabilities before the log.
     """
 
