@@ -79,8 +79,8 @@ def test_config_builds_with_local_teacher_checkpoint(path, teacher_ckpts):
     # logits wherever the teacher has them for the student (a DETR-family
     # teacher has no RoI scores for Faster R-CNN)
     assert any(type(v).__name__ == 'DISTLogitLoss'
-               for v in losses.values()) != ('dino' in path and
-                                             'faster-rcnn' in path)
+               for v in losses.values()) != ('dino' in path
+                                             and 'faster-rcnn' in path)
     # the paper's temperature on detection and segmentation (the demo's
     # toy-scale tau stays in configs/demo)
     assert {v.tau for v in losses.values() if hasattr(v, 'tau')} <= {1.0}

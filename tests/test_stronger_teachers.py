@@ -88,8 +88,8 @@ def trains_and_truncation_changes_no_loss(cfg, batch):
 
 def mask2former_distiller(dims=32, student_channels=64):
     """The shipped configs' DIST+ distiller, at the tiny widths."""
-    base = Config.fromfile(osp.join(BASES,
-                                    'mask2former_teacher_cityscapes.py'))
+    base = Config.fromfile(
+        osp.join(BASES, 'mask2former_teacher_cityscapes.py'))
     distiller = copy.deepcopy(base.m2f_distplus_distiller.to_dict())
     distiller['connectors']['feat_s'].update(
         in_channel=student_channels, out_channel=dims)
@@ -107,9 +107,8 @@ def query_distill(teacher=None, **kwargs):
 
 @pytest.mark.parametrize('path', ['mask2former', MASKFORMER])
 def test_query_segmentors_get_the_mask_classification_pass(path):
-    teacher = build(
-        tiny_query_segmentor() if path ==
-        'mask2former' else tiny_query_segmentor(path))
+    teacher = build(tiny_query_segmentor() if path ==
+                    'mask2former' else tiny_query_segmentor(path))
     assert type(build_teacher_pass(teacher)) is MaskClassificationTeacherPass
 
 
@@ -125,8 +124,9 @@ def test_mask2former_target_is_mmseg_semantic_inference():
         feats = teacher.extract_feat(inputs)
         for scale in (1.0, 0.5):
             size = [int(s * scale / 4) for s in SEG_SIZE]
-            mmseg = teacher.decode_head.predict(
-                feats, [dict(pad_shape=size)] * 2, teacher.test_cfg)
+            mmseg = teacher.decode_head.predict(feats,
+                                                [dict(pad_shape=size)] * 2,
+                                                teacher.test_cfg)
             if scale == 1:
                 torch.testing.assert_close(
                     semantic_probabilities(outputs[0][-1], outputs[1][-1]),
@@ -171,15 +171,17 @@ def test_mask_classification_logits_gradients():
     torch.testing.assert_close(
         connector(([cls.float()], [masks.float()])),
         target(cls, masks).float())
-    assert torch.autograd.gradcheck(
-        lambda c, m: connector(([c], [m])), (cls, masks))
+    assert torch.autograd.gradcheck(lambda c, m: connector(([c], [m])),
+                                    (cls, masks))
 
 
 def test_query_teacher_runs_only_what_is_read():
     teacher = build(tiny_query_segmentor())
     inputs = preprocessed(teacher, seg_batch(2, SEG_SIZE))['inputs']
-    parts = ['backbone', 'decode_head.pixel_decoder',
-             'decode_head.transformer_decoder.layers.0']
+    parts = [
+        'backbone', 'decode_head.pixel_decoder',
+        'decode_head.transformer_decoder.layers.0'
+    ]
     for sources, expected in [({'backbone.layer4'}, parts[:1]),
                               ({'decode_head.pixel_decoder'}, parts[:2]),
                               ({'decode_head.pixel_decoder.mask_feature'},
@@ -205,8 +207,7 @@ def test_query_teacher_distplus_trains_and_truncation_changes_no_loss(path):
             dict(from_student=False, recorder='pixel', data_idx=1)
         distiller['connectors']['feat_s']['out_channel'] = 64
     trains_and_truncation_changes_no_loss(
-        query_distill(teacher, distiller=distiller),
-        seg_batch(2, SEG_SIZE))
+        query_distill(teacher, distiller=distiller), seg_batch(2, SEG_SIZE))
 
 
 def test_query_teacher_acclimation_and_a_wrong_record_are_refused():
@@ -274,11 +275,10 @@ def test_detr_teacher_runs_only_what_is_read():
     teacher = build(detr_teacher(DINO))
     inputs = preprocessed(teacher, det_batch(2, size=64))['inputs']
     parts = ['neck', 'encoder', 'decoder', 'bbox_head.cls_branches.2']
-    for sources, expected in [({'neck'}, parts[:1]),
-                              ({'encoder'}, parts[:2]),
+    for sources, expected in [({'neck'}, parts[:1]), ({'encoder'}, parts[:2]),
                               ({'bbox_head.cls_branches.2'},
-                               parts[:2] + parts[3:]), (None, parts[:2] +
-                                                        parts[3:])]:
+                               parts[:2] + parts[3:]),
+                              (None, parts[:2] + parts[3:])]:
         pass_ = build_teacher_pass(teacher, sources)
         ran = calls_of(teacher, parts)
         with torch.no_grad():
@@ -357,11 +357,17 @@ def test_dino_into_fcos_trains():
     fcos = copy.deepcopy(
         get_config('mmdet::fcos/fcos_r50-caffe_fpn_gn-head_1x_coco.py').model)
     fcos.backbone.update(
-        depth=18, base_channels=8, init_cfg=None, frozen_stages=-1,
-        style='pytorch', norm_cfg=dict(type='BN', requires_grad=True))
+        depth=18,
+        base_channels=8,
+        init_cfg=None,
+        frozen_stages=-1,
+        style='pytorch',
+        norm_cfg=dict(type='BN', requires_grad=True))
     fcos.neck.update(in_channels=[8, 16, 32, 64], out_channels=16)
     fcos.bbox_head.update(
-        in_channels=16, feat_channels=16, num_classes=3,
+        in_channels=16,
+        feat_channels=16,
+        num_classes=3,
         norm_cfg=dict(type='GN', num_groups=4, requires_grad=True))
     # the teacher's normalisation (see the shipped FCOS config)
     fcos.data_preprocessor.update(
@@ -377,7 +383,8 @@ def test_dino_into_fcos_trains():
         det_batch(2, size=64))
     # the zoo's caffe-style FCOS reads BGR images of another scale
     fcos.data_preprocessor.update(
-        mean=[102.9801, 115.9465, 122.7717], std=[1., 1., 1.],
+        mean=[102.9801, 115.9465, 122.7717],
+        std=[1., 1., 1.],
         bgr_to_rgb=False)
     with pytest.raises(ValueError, match='normalise images differently'):
         MODELS.build(detr_distill(student=fcos, student_recorders=recorders))
@@ -387,10 +394,8 @@ def test_dino_into_faster_rcnn_features_only_trains():
     """A P2-P6 student: its P3-P6 meet DINO-4scale's levels."""
     cfg = detr_distill(
         student=tiny_faster_rcnn(width=8),
-        student_recorders=dict(fpn=dict(type='ModuleOutputs',
-                                        source='neck')),
-        teacher_recorders=dict(neck=dict(type='ModuleOutputs',
-                                         source='neck')))
+        student_recorders=dict(fpn=dict(type='ModuleOutputs', source='neck')),
+        teacher_recorders=dict(neck=dict(type='ModuleOutputs', source='neck')))
     for loss in cfg['distiller']['loss_forward_mappings'].values():
         loss['preds_S']['data_idx'] += 1  # P3 is the student's level 1
     model = trains_and_truncation_changes_no_loss(cfg, det_batch(2, size=64))
@@ -400,13 +405,14 @@ def test_dino_into_faster_rcnn_features_only_trains():
 
 
 def test_detr_family_refusals_name_what_is_supported():
-    with pytest.raises(ValueError, match=r"\['decoder.layers.0'\].*backbone, "
-                       r'neck, encoder; bbox_head.cls_branches.2'):
+    with pytest.raises(
+            ValueError,
+            match=r"\['decoder.layers.0'\].*backbone, "
+            r'neck, encoder; bbox_head.cls_branches.2'):
         MODELS.build(
             detr_distill(
                 teacher_recorders=dict(
-                    neck=dict(type='ModuleOutputs',
-                              source='decoder.layers.0'),
+                    neck=dict(type='ModuleOutputs', source='decoder.layers.0'),
                     scores=dict(
                         type='ModuleOutputs',
                         source='bbox_head.cls_branches.2'))))
@@ -431,7 +437,9 @@ def test_anchor_student_against_per_position_scores():
     student = torch.randn(2, 3 * 4, 5, 6, requires_grad=True)
     teacher = torch.randn(2, 4, 5, 6)
     loss = DISTLogitLoss(
-        activation='sigmoid', anchor_classes=4, spread_floor=0,
+        activation='sigmoid',
+        anchor_classes=4,
+        spread_floor=0,
         teacher_flat_rtol=0)
     value = loss(student, teacher)
     expected = dist_loss(

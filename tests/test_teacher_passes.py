@@ -17,8 +17,7 @@ from dist_mm.testing import (DEFORMABLE_DETR, DETR, DINO, MASKFORMER,
                              NUM_CLASSES, det_batch, seg_batch,
                              tiny_detr_family, tiny_faster_rcnn, tiny_pspnet,
                              tiny_query_segmentor, tiny_resnet_fpn,
-                             tiny_retinanet, tiny_segformer,
-                             tiny_swin_upernet)
+                             tiny_retinanet, tiny_segformer, tiny_swin_upernet)
 from mmdet.structures.mask import BitmapMasks
 from mmengine.hub import get_config
 from mmengine.optim import OptimWrapper
@@ -138,8 +137,8 @@ FAMILIES = {
     'swin-upernet': (tiny_swin_upernet(), EncoderDecoderTeacherPass),
     # an EncoderDecoder too, with a query-based decode head
     'mask2former': (tiny_query_segmentor(), MaskClassificationTeacherPass),
-    'maskformer':
-    (tiny_query_segmentor(MASKFORMER), MaskClassificationTeacherPass),
+    'maskformer': (tiny_query_segmentor(MASKFORMER),
+                   MaskClassificationTeacherPass),
     'ocrnet':
     (_config('mmseg::ocrnet/ocrnet_r101-d8_4xb2-40k_cityscapes-512x1024.py',
              _ocrnet), CascadeEncoderDecoderTeacherPass),
@@ -351,8 +350,8 @@ TRAINING = {
     # student's stride-8 logits are resized to them
     'segformer -> pspnet':
     ('pspnet', 'segformer', 'decode_head.conv_seg', RESIZED),
-    'swin-upernet -> pspnet':
-    ('pspnet', 'swin-upernet', 'decode_head.conv_seg', RESIZED),
+    'swin-upernet -> pspnet': ('pspnet', 'swin-upernet',
+                               'decode_head.conv_seg', RESIZED),
 }
 
 

@@ -25,7 +25,8 @@ dino_p2_pairs = [(0, 0), (1, 1), (2, 2), (3, 3), (4, 4)]
 # DIST+ feature relations of each paired level: the teacher's neck map
 # against the student's FPN map (recorder 'fpn') through a 1x1 conv
 dino_feature_losses = {
-    f'loss_fpn{s}': dict(
+    f'loss_fpn{s}':
+    dict(
         type='DISTFeatureLoss',
         channel_weight=1.0,
         spatial_weight=1.0,
@@ -33,7 +34,8 @@ dino_feature_losses = {
     for s in range(5)
 }
 dino_feature_connectors = {
-    f's_fpn{s}': dict(
+    f's_fpn{s}':
+    dict(
         type='ConvModuleConnector',
         in_channel=256,
         out_channel=dino_channels,
@@ -43,17 +45,23 @@ dino_feature_connectors = {
     for s in range(5)
 }
 dino_p3_feature_mappings = {
-    f'loss_fpn{s}': dict(
+    f'loss_fpn{s}':
+    dict(
         preds_S=dict(
-            from_student=True, recorder='fpn', data_idx=s,
+            from_student=True,
+            recorder='fpn',
+            data_idx=s,
             connector=f's_fpn{s}'),
         preds_T=dict(from_student=False, recorder='neck', data_idx=t))
     for t, s in dino_p3_pairs
 }
 dino_p2_feature_mappings = {
-    f'loss_fpn{s}': dict(
+    f'loss_fpn{s}':
+    dict(
         preds_S=dict(
-            from_student=True, recorder='fpn', data_idx=s,
+            from_student=True,
+            recorder='fpn',
+            data_idx=s,
             connector=f's_fpn{s}'),
         preds_T=dict(from_student=False, recorder='neck', data_idx=t))
     for t, s in dino_p2_pairs
@@ -64,7 +72,8 @@ dino_p2_feature_mappings = {
 # position has the teacher's scores of the position as its target (for
 # FCOS, one point per position, this is the plain per-position loss)
 dino_p3_logit_losses = {
-    f'loss_dist_cls{s}': dict(
+    f'loss_dist_cls{s}':
+    dict(
         type='DISTLogitLoss',
         activation='sigmoid',
         anchor_classes='num_classes',
@@ -72,7 +81,8 @@ dino_p3_logit_losses = {
     for t, s in dino_p3_pairs
 }
 dino_p3_logit_mappings = {
-    f'loss_dist_cls{s}': dict(
+    f'loss_dist_cls{s}':
+    dict(
         preds_S=dict(from_student=True, recorder='cls', record_idx=s),
         preds_T=dict(
             from_student=False,
@@ -86,13 +96,15 @@ dino_p3_logit_mappings = {
 dino_p3_distiller = dict(
     type='ConfigurableDistiller',
     teacher_recorders=dino_recorders,
-    connectors=dict(dino_connectors, **{
-        f's_fpn{s}': dino_feature_connectors[f's_fpn{s}']
-        for t, s in dino_p3_pairs
-    }),
-    distill_losses=dict(dino_p3_logit_losses, **{
-        f'loss_fpn{s}': dino_feature_losses[f'loss_fpn{s}']
-        for t, s in dino_p3_pairs
-    }),
+    connectors=dict(
+        dino_connectors, **{
+            f's_fpn{s}': dino_feature_connectors[f's_fpn{s}']
+            for t, s in dino_p3_pairs
+        }),
+    distill_losses=dict(
+        dino_p3_logit_losses, **{
+            f'loss_fpn{s}': dino_feature_losses[f'loss_fpn{s}']
+            for t, s in dino_p3_pairs
+        }),
     loss_forward_mappings=dict(dino_p3_logit_mappings,
                                **dino_p3_feature_mappings))

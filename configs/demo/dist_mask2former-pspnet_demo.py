@@ -9,8 +9,7 @@ model = dict(
     architecture=_base_.demo_student,
     teacher=dict(override=_base_.demo_mask2former),
     teacher_ckpt=_base_.demo_mask2former_ckpt,
-    distiller=dict(
-        distill_losses=_base_.demo_logit_losses))
+    distiller=dict(distill_losses=_base_.demo_logit_losses))
 train_dataloader = _base_.demo_train_dataloader
 val_dataloader = _base_.demo_test_dataloader
 test_dataloader = _base_.demo_test_dataloader

@@ -28,6 +28,5 @@ param_scheduler = [
 train_cfg = dict(max_iters=teacher_iters, val_interval=teacher_iters)
 default_hooks = dict(
     logger=dict(interval=50),
-    checkpoint=dict(
-        interval=teacher_iters, by_epoch=False, save_best=None))
+    checkpoint=dict(interval=teacher_iters, by_epoch=False, save_best=None))
 visualizer = dict(vis_backends=_base_.demo_vis_backends)

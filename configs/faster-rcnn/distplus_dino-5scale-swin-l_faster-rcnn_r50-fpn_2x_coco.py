@@ -22,8 +22,7 @@ model = dict(
     teacher_ckpt=_base_.dino_teacher_ckpt,
     distiller=dict(
         type='ConfigurableDistiller',
-        student_recorders=dict(fpn=dict(type='ModuleOutputs',
-                                        source='neck')),
+        student_recorders=dict(fpn=dict(type='ModuleOutputs', source='neck')),
         teacher_recorders=dict(neck=_base_.dino_recorders['neck']),
         connectors=_base_.dino_feature_connectors,
         distill_losses=_base_.dino_feature_losses,

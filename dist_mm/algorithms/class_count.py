@@ -38,8 +38,8 @@ def _normalisation(model: nn.Module) -> Optional[tuple]:
     conversion = getattr(pre, '_channel_conversion',
                          getattr(pre, 'channel_conversion', False))
     return (tuple(round(float(v), 4) for v in pre.mean.flatten()),
-            tuple(round(float(v), 4) for v in pre.std.flatten()),
-            bool(conversion))
+            tuple(round(float(v), 4)
+                  for v in pre.std.flatten()), bool(conversion))
 
 
 def check_same_normalisation(student: nn.Module, teacher: nn.Module) -> None:

@@ -313,8 +313,10 @@ def build_steps(pair: Dict,
     function per variant, besides ``a`` and ``b``."""
     batch = batch_for(pair['kind'], pair['size'], pair['batch'])
     if 'c' in variants and not pair.get('mmrazor', True):
-        print('(c) left out: MMRazor cannot run this teacher (see '
-              'dist_mm.benchmarks.distill.PAIRS)', flush=True)
+        print(
+            '(c) left out: MMRazor cannot run this teacher (see '
+            'dist_mm.benchmarks.distill.PAIRS)',
+            flush=True)
         variants = [v for v in variants if v != 'c']
     torch.manual_seed(0)
     plain = package_model(pair, 'dist')

@@ -82,8 +82,8 @@ class MaskClassificationLogits(BaseConnector):
                 'teacher.')
         if self.scale_factor != 1:
             mask_logits = F.interpolate(
-                mask_logits.to(torch.promote_types(mask_logits.dtype,
-                                                   torch.float32)),
+                mask_logits.to(
+                    torch.promote_types(mask_logits.dtype, torch.float32)),
                 scale_factor=self.scale_factor,
                 mode='bilinear',
                 align_corners=False)

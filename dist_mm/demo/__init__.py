@@ -12,8 +12,8 @@ from .schedule import Job, experiment_jobs, run_all
 from .training import PROGRESS, run_tool, train_and_evaluate
 
 __all__ = [
-    'DemoOptions', 'TASKS', 'run_demo', 'Pair', 'PAIRS', 'NUM_VAL', 'ABLATION', 'WORK',
-    'ablation_options', 'data_root', 'data_options', 'make_data', 'Job',
-    'experiment_jobs', 'run_all', 'run_tool', 'train_and_evaluate', 'PROGRESS',
-    'mean_std', 'summary', 'table', 'write_results'
+    'DemoOptions', 'TASKS', 'run_demo', 'Pair', 'PAIRS', 'NUM_VAL', 'ABLATION',
+    'WORK', 'ablation_options', 'data_root', 'data_options', 'make_data',
+    'Job', 'experiment_jobs', 'run_all', 'run_tool', 'train_and_evaluate',
+    'PROGRESS', 'mean_std', 'summary', 'table', 'write_results'
 ]

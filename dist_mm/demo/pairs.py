@@ -37,8 +37,8 @@ class Pair(NamedTuple):
         """Demo config of each run, by run name."""
         student = self.config.split('-')[-1]  # mask2former-pspnet: pspnet
         return dict(
-            teacher=self.teacher_config or
-            f'{self.config}-r50_teacher_demo.py',
+            teacher=self.teacher_config
+            or f'{self.config}-r50_teacher_demo.py',
             baseline=f'{student}-r18_student_demo.py',
             dist=f'dist_{self.config}_demo.py',
             distplus=f'distplus_{self.config}_demo.py')

@@ -62,6 +62,7 @@ class DemoOptions:
     def experiments(self) -> List[Tuple[str, str]]:
         """``(pair key, scene)`` of every experiment, in the tables'
         order."""
+
         def wanted(key: str, pair) -> bool:
             if self.pairs:
                 return key in self.pairs

@@ -90,7 +90,8 @@ def tiny_retinanet(width: int = 8,
 
 
 DINO = 'mmdet::dino/dino-4scale_r50_8xb2-12e_coco.py'
-DEFORMABLE_DETR = 'mmdet::deformable_detr/deformable-detr_r50_16xb2-50e_coco.py'
+DEFORMABLE_DETR = 'mmdet::deformable_detr/' \
+    'deformable-detr_r50_16xb2-50e_coco.py'
 DEFORMABLE_DETR_TWO_STAGE = 'mmdet::deformable_detr/' \
     'deformable-detr-refine-twostage_r50_16xb2-50e_coco.py'
 DETR = 'mmdet::detr/detr_r50_8xb2-150e_coco.py'

@@ -60,9 +60,12 @@ def seg_batch(num_images: int = 2,
     return dict(inputs=inputs, data_samples=samples)
 
 
-MASK2FORMER = 'mmseg::mask2former/mask2former_r50_8xb2-90k_cityscapes-512x1024.py'
-MASKFORMER = 'mmseg::maskformer/maskformer_r50-d32_8xb2-160k_ade20k-512x512.py'
-SEGFORMER = 'mmseg::segformer/segformer_mit-b0_8xb1-160k_cityscapes-1024x1024.py'
+MASK2FORMER = 'mmseg::mask2former/' \
+    'mask2former_r50_8xb2-90k_cityscapes-512x1024.py'
+MASKFORMER = 'mmseg::maskformer/' \
+    'maskformer_r50-d32_8xb2-160k_ade20k-512x512.py'
+SEGFORMER = 'mmseg::segformer/' \
+    'segformer_mit-b0_8xb1-160k_cityscapes-1024x1024.py'
 SWIN_UPERNET = 'mmseg::swin/' \
     'swin-tiny-patch4-window7-in1k-pre_upernet_8xb2-160k_ade20k-512x512.py'
 _BN = dict(type='BN', requires_grad=True)

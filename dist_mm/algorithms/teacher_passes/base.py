@@ -52,8 +52,7 @@ class TeacherPass:
         (everything is read when :attr:`sources` is None)."""
         if self.sources is None:
             return True
-        return any(s == p or s.startswith(p + '.') for s in self.sources
-                   for p in prefixes)
+        return any(within(s, p) for s in self.sources for p in prefixes)
 
     def features(self, inputs: Tensor, heads: bool):
         """Backbone, and the neck unless only backbone stages are read and
@@ -105,6 +104,11 @@ class TeacherPass:
                  rois: Dict[str, Tensor],
                  metas: Optional[List[dict]] = None) -> List:
         return self.forward(inputs, rois, metas)
+
+
+def within(name: str, prefix: str) -> bool:
+    """Whether the module ``name`` is ``prefix`` or inside it."""
+    return name == prefix or name.startswith(prefix + '.')
 
 
 def batch_metas(inputs: Tensor, metas: Optional[List[dict]]) -> List[dict]:

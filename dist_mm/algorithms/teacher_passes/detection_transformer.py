@@ -4,7 +4,7 @@ from typing import Collection, Dict, List, Optional
 
 from torch import Tensor, nn
 
-from .base import TEACHER_PASSES, TeacherPass, batch_metas
+from .base import TEACHER_PASSES, TeacherPass, batch_metas, within
 
 #: the transformer's modules that only the encoder's dense scores use
 ENCODER = ('encoder', 'memory_trans_fc', 'memory_trans_norm')
@@ -53,8 +53,7 @@ class DetectionTransformerTeacherPass(TeacherPass):
     def check_sources(self, sources: Collection[str]) -> None:
         runs = ['backbone', 'neck', *ENCODER] + \
             ([self.scores_name] if self.scores_name else [])
-        bad = sorted(s for s in sources if not any(
-            s == p or s.startswith(p + '.') for p in runs))
+        bad = sorted(s for s in sources if not any(within(s, p) for p in runs))
         if bad:
             name = type(self.teacher).__name__
             scores = (f'; {self.scores_name}, the two-stage encoder\'s '
@@ -80,7 +79,9 @@ class DetectionTransformerTeacherPass(TeacherPass):
             return [feats]
         from mmdet.structures import DetDataSample
         teacher = self.teacher
-        samples = [DetDataSample(metainfo=m) for m in batch_metas(inputs, metas)]
+        samples = [
+            DetDataSample(metainfo=m) for m in batch_metas(inputs, metas)
+        ]
         encoder_inputs, _ = teacher.pre_transformer(feats, samples)
         encoded = teacher.forward_encoder(**encoder_inputs)
         if not scores:
@@ -95,8 +96,7 @@ class DetectionTransformerTeacherPass(TeacherPass):
         teacher = self.teacher
         memory, _ = teacher.gen_encoder_output_proposals(
             memory, memory_mask, spatial_shapes)
-        classifier = teacher.bbox_head.cls_branches[
-            teacher.decoder.num_layers]
+        classifier = teacher.bbox_head.cls_branches[teacher.decoder.num_layers]
         sizes = [int(h) * int(w) for h, w in spatial_shapes.tolist()]
         return [
             classifier(level.unflatten(1, (int(h), int(w)))) for level, (

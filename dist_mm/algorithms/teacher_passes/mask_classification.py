@@ -4,7 +4,7 @@ from typing import Dict, List, Optional
 
 from torch import Tensor
 
-from .base import TEACHER_PASSES, TeacherPass, batch_metas
+from .base import TEACHER_PASSES, TeacherPass, batch_metas, within
 
 PIXEL_DECODER = 'decode_head.pixel_decoder'
 
@@ -45,8 +45,7 @@ class MaskClassificationTeacherPass(TeacherPass):
         if self.sources is None:
             return True
         return any(
-            s == 'decode_head' or s.startswith('decode_head.') and
-            not (s == PIXEL_DECODER or s.startswith(PIXEL_DECODER + '.'))
+            within(s, 'decode_head') and not within(s, PIXEL_DECODER)
             for s in self.sources)
 
     def forward(self,
@@ -62,7 +61,7 @@ class MaskClassificationTeacherPass(TeacherPass):
         if whole:
             from mmseg.structures import SegDataSample
             return [head(feats, [SegDataSample(metainfo=m) for m in samples])]
-        if type(head).__name__ == 'MaskFormerHead':
-            return [head.pixel_decoder(feats, samples)]
-        return [head.pixel_decoder(feats)]
-
+        from mmdet.models.layers import MSDeformAttnPixelDecoder
+        if isinstance(head.pixel_decoder, MSDeformAttnPixelDecoder):
+            return [head.pixel_decoder(feats)]  # Mask2Former's
+        return [head.pixel_decoder(feats, samples)]  # MaskFormer's
