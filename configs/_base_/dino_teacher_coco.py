@@ -44,27 +44,20 @@ dino_feature_connectors = {
         act_cfg=None)
     for s in range(5)
 }
-dino_p3_feature_mappings = {
-    f'loss_fpn{s}':
-    dict(
-        preds_S=dict(
-            from_student=True,
-            recorder='fpn',
-            data_idx=s,
-            connector=f's_fpn{s}'),
-        preds_T=dict(from_student=False, recorder='neck', data_idx=t))
-    for t, s in dino_p3_pairs
-}
-dino_p2_feature_mappings = {
-    f'loss_fpn{s}':
-    dict(
-        preds_S=dict(
-            from_student=True,
-            recorder='fpn',
-            data_idx=s,
-            connector=f's_fpn{s}'),
-        preds_T=dict(from_student=False, recorder='neck', data_idx=t))
-    for t, s in dino_p2_pairs
+# the feature mappings of a P3-P7 ('p3') and a P2-P6 ('p2') student
+dino_feature_mappings = {
+    student: {
+        f'loss_fpn{s}':
+        dict(
+            preds_S=dict(
+                from_student=True,
+                recorder='fpn',
+                data_idx=s,
+                connector=f's_fpn{s}'),
+            preds_T=dict(from_student=False, recorder='neck', data_idx=t))
+        for t, s in pairs
+    }
+    for student, pairs in (('p3', dino_p3_pairs), ('p2', dino_p2_pairs))
 }
 # DIST on each paired level's classification (student recorder 'cls', one
 # record per level): sigmoid, as both are trained; instances are positions
@@ -107,4 +100,4 @@ dino_p3_distiller = dict(
             for t, s in dino_p3_pairs
         }),
     loss_forward_mappings=dict(dino_p3_logit_mappings,
-                               **dino_p3_feature_mappings))
+                               **dino_feature_mappings['p3']))

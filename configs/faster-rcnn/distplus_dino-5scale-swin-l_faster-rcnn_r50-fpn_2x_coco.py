@@ -26,6 +26,6 @@ model = dict(
         teacher_recorders=dict(neck=_base_.dino_recorders['neck']),
         connectors=_base_.dino_feature_connectors,
         distill_losses=_base_.dino_feature_losses,
-        loss_forward_mappings=_base_.dino_p2_feature_mappings))
+        loss_forward_mappings=_base_.dino_feature_mappings['p2']))
 
 find_unused_parameters = False

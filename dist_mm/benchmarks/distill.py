@@ -63,6 +63,15 @@ BN = dict(type='BN', requires_grad=True)
 # the package's configs of each pair ({method}: dist or distplus), built with
 # their student and teacher at benchmark size and with random weights
 CONFIGS = mim_dir('configs')
+# the segmentation student: BN for SyncBN; the preprocessor pads training
+# batches to its crop size: make that the benchmark size, so that every
+# variant sees the same pixels
+PSPNET_R18 = dict(
+    pretrained=None,
+    backbone=dict(norm_cfg=BN),
+    decode_head=dict(norm_cfg=BN),
+    auxiliary_head=dict(norm_cfg=BN),
+    data_preprocessor=dict(size=(256, 512)))
 PAIRS = {
     'det':
     dict(
@@ -76,14 +85,7 @@ PAIRS = {
         config='pspnet/{method}_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_'
         'cityscapes-512x1024.py',
         student='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py',
-        # the preprocessor pads training batches to its crop size: make that
-        # the benchmark size, so that every variant sees the same pixels
-        override=dict(
-            pretrained=None,
-            backbone=dict(norm_cfg=BN),
-            decode_head=dict(norm_cfg=BN),
-            auxiliary_head=dict(norm_cfg=BN),
-            data_preprocessor=dict(size=(256, 512))),
+        override=PSPNET_R18,
         size=(256, 512)),
     # stronger teachers of other families (docs/en/user_guides/
     # stronger_teachers.md): a query-based and a DETR-family teacher
@@ -92,12 +94,7 @@ PAIRS = {
         config='pspnet/{method}_mask2former-swin-l_pspnet_r18-d8_4xb2-80k_'
         'cityscapes-512x1024.py',
         student='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py',
-        override=dict(
-            pretrained=None,
-            backbone=dict(norm_cfg=BN),
-            decode_head=dict(norm_cfg=BN),
-            auxiliary_head=dict(norm_cfg=BN),
-            data_preprocessor=dict(size=(256, 512))),
+        override=PSPNET_R18,
         # Swin-L and the pixel decoder keep their LN / GN
         teacher_override=dict(backbone=dict(init_cfg=None)),
         size=(256, 512)),
