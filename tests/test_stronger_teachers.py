@@ -99,7 +99,7 @@ def mask2former_distiller(dims=32, student_channels=64):
 def query_distill(teacher=None, **kwargs):
     return dict(
         type='DISTPlusDistill',
-        architecture=tiny_pspnet(width=8),
+        architecture=kwargs.pop('architecture', tiny_pspnet(width=8)),
         teacher=teacher or tiny_query_segmentor(),
         distiller=kwargs.pop('distiller', mask2former_distiller()),
         **kwargs)
@@ -210,10 +210,23 @@ def test_query_teacher_distplus_trains_and_truncation_changes_no_loss(path):
         query_distill(teacher, distiller=distiller), seg_batch(2, SEG_SIZE))
 
 
-def test_query_teacher_acclimation_and_a_wrong_record_are_refused():
+def test_query_teacher_refusals_say_what_to_change():
     with pytest.raises(ValueError, match='cannot be acclimated: a query'):
         MODELS.build(
             query_distill(acclimated_modules=['decode_head.cls_embed']))
+    for source, message in [
+        ('decode_head.transformer_decoder', 'never the decoder module'),
+        ('decode_head.loss_cls', 'its loss modules never run'),
+    ]:
+        distiller = mask2former_distiller()
+        distiller['teacher_recorders']['masks']['source'] = source
+        with pytest.raises(ValueError, match=message):
+            MODELS.build(query_distill(distiller=distiller))
+    with pytest.raises(ValueError, match='teacher predicts 19 classes but'):
+        MODELS.build(
+            query_distill(
+                tiny_query_segmentor(num_classes=19),
+                architecture=tiny_pspnet(num_classes=3)))
     with pytest.raises(ValueError, match="source='decode_head'"):
         MaskClassificationLogits()(torch.zeros(1, 19, 4, 4))
 

@@ -332,10 +332,13 @@ def build_steps(pair: Dict,
         calibrate_bn(model.teacher, batch)
         steps[key] = train_step(model, batch)
         if key == 'd':  # after d in each round: d's last student RoIs
-            steps.update({
-                name: floor(model, batch)
-                for name, (_, floor) in FLOORS.items()
-            })
+            for name, (_, floor) in FLOORS.items():
+                try:
+                    steps[name] = floor(model, batch)
+                except Exception as error:  # e.g. TorchScript cannot trace
+                    print(f'({name}) left out: {type(error).__name__}: '
+                          f'{str(error).splitlines()[0][:200]}',
+                          flush=True)
     return steps
 
 

@@ -65,11 +65,20 @@ class TeacherPass:
 
     def check_sources(self, sources: Collection[str]) -> None:
         """Refuse recorded teacher modules this pass never runs (called at
-        build with every module recorder's source; by default all run).
+        build with every module recorder's source): here, loss modules; a
+        subclass adds its family's.
 
         Raises:
-            ValueError: naming them and what the pass does run.
+            ValueError: naming them and what to record instead.
         """
+        losses = sorted(
+            s for s in sources if any(
+                part.startswith('loss') for part in s.split('.')))
+        if losses:
+            raise ValueError(
+                f'teacher recorders on {losses}: the teacher runs '
+                'forward-only, so its loss modules never run. Record the '
+                'layer whose output the loss reads (e.g. the classifier).')
 
     def student_roi_modules(
             self, student: nn.Module,

@@ -51,6 +51,7 @@ class DetectionTransformerTeacherPass(TeacherPass):
             self.scores_name = f'bbox_head.cls_branches.{decoder.num_layers}'
 
     def check_sources(self, sources: Collection[str]) -> None:
+        super().check_sources(sources)
         runs = ['backbone', 'neck', *ENCODER] + \
             ([self.scores_name] if self.scores_name else [])
         bad = sorted(s for s in sources if not any(within(s, p) for p in runs))

@@ -1,12 +1,13 @@
 """Query-based (mask classification) segmentation teachers: mmseg
 ``EncoderDecoder`` segmentors with a Mask2Former or MaskFormer head."""
-from typing import Dict, List, Optional
+from typing import Collection, Dict, List, Optional
 
 from torch import Tensor
 
 from .base import TEACHER_PASSES, TeacherPass, batch_metas, within
 
 PIXEL_DECODER = 'decode_head.pixel_decoder'
+DECODER = 'decode_head.transformer_decoder'
 
 
 @TEACHER_PASSES.register_module()
@@ -39,6 +40,15 @@ class MaskClassificationTeacherPass(TeacherPass):
         'predictions that only a Hungarian-matched set loss trains, and '
         'the teacher pass runs no matching; distill without '
         'acclimated_modules (DIST logits and the DIST+ feature relations)')
+
+    def check_sources(self, sources: Collection[str]) -> None:
+        super().check_sources(sources)
+        if DECODER in sources:
+            raise ValueError(
+                f'teacher recorder on {DECODER!r}: the head runs its layers '
+                'one by one, never the decoder module itself. Record '
+                f"'decode_head' (every layer's class and mask logits) or "
+                f"'{DECODER}.layers.<i>'.")
 
     def reads_head(self) -> bool:
         """Whether anything of the head beyond its pixel decoder is read."""
