@@ -175,3 +175,26 @@ demo_vis_backends = [
     dict(type='LocalVisBackend'),
     dict(type='TensorboardVisBackend')
 ]
+# The DETR-family demo teacher: DINO 4-scale with a ResNet-50 (width 16),
+# two encoder and three decoder layers (256 wide: DINO encodes reference
+# points with 128 features per coordinate) and 100 queries; written to turn
+# the real configs' 5-scale Swin-L into it too.
+demo_dino_levels = 4
+demo_dino_teacher = dict(
+    num_queries=100,
+    num_feature_levels=demo_dino_levels,
+    backbone=dict(demo_teacher_backbone, out_indices=(1, 2, 3)),
+    neck=dict(in_channels=[128, 256, 512], num_outs=demo_dino_levels),
+    encoder=dict(
+        num_layers=2,
+        layer_cfg=dict(
+            self_attn_cfg=dict(num_levels=demo_dino_levels),
+            ffn_cfg=dict(feedforward_channels=512))),
+    decoder=dict(
+        num_layers=3,
+        layer_cfg=dict(
+            cross_attn_cfg=dict(num_levels=demo_dino_levels),
+            ffn_cfg=dict(feedforward_channels=512))),
+    bbox_head=dict(num_classes=num_demo_classes),
+    dn_cfg=dict(group_cfg=dict(num_dn_queries=20)))
+demo_dino_teacher_ckpt = 'work_dirs/demo/dino_teacher.pth'

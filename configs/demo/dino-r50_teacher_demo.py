@@ -1,27 +1,11 @@
-# A DETR-family demo teacher, tried for the DINO -> RetinaNet pair: the real
-# COCO DINO 4-scale R-50 config with the demo data, a CPU-sized ResNet-50
-# (width 16), two encoder and three decoder layers (256 wide: DINO encodes
-# reference points with 128 features per coordinate), 100 queries, and the
-# demo teacher's schedule. It is not part of a demo pair
-# (docs/en/user_guides/stronger_teachers.md, "On the demo").
+# Demo DETR-family teacher: the real COCO DINO 4-scale R-50 config with the
+# demo data, the CPU-sized DINO of _synthetic_coco.py and the demo teacher's
+# schedule.
 _base_ = [
     'mmdet::dino/dino-4scale_r50_8xb2-12e_coco.py',
     './_synthetic_coco.py',
 ]
-model = dict(
-    num_queries=100,
-    backbone=dict(
-        depth=50,
-        base_channels=16,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        **_base_.demo_resnet),
-    neck=dict(in_channels=[128, 256, 512]),
-    encoder=dict(
-        num_layers=2, layer_cfg=dict(ffn_cfg=dict(feedforward_channels=512))),
-    decoder=dict(
-        num_layers=3, layer_cfg=dict(ffn_cfg=dict(feedforward_channels=512))),
-    bbox_head=dict(num_classes=_base_.num_demo_classes),
-    dn_cfg=dict(group_cfg=dict(num_dn_queries=20)))
+model = _base_.demo_dino_teacher
 train_dataloader = _base_.demo_train_dataloader
 val_dataloader = _base_.demo_test_dataloader
 test_dataloader = _base_.demo_test_dataloader

@@ -63,6 +63,16 @@ PAIRS = {
         teacher_config='mask2former-r50_teacher_demo.py',
         teacher_title='Mask2Former R-50 (w16) teacher',
         opt_in=True),
+    'dino':
+    Pair(
+        'det',
+        'dino-retinanet',
+        'RetinaNet',
+        'coco/bbox_mAP',
+        f'{WORK}/dino_teacher.pth',
+        teacher_config='dino-r50_teacher_demo.py',
+        teacher_title='DINO R-50 (w16) teacher',
+        opt_in=True),
 }
 WHAT = dict(
     teacher='R-50 (w16) teacher',
