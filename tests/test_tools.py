@@ -480,9 +480,13 @@ def test_demo_options_name_the_experiments_and_refuse_bad_input():
     assert demo.DemoOptions(
         task='seg',
         pairs=['retinanet']).experiments() == [('retinanet', 'coco')]
-    # the stronger-teacher pair runs only when asked for
-    assert demo.DemoOptions(task='stronger').experiments() == [('mask2former',
-                                                                'streets')]
+    # the stronger-teacher pairs run only when asked for
+    assert demo.DemoOptions(task='stronger').experiments() == [
+        ('mask2former', 'streets'), ('dino', 'coco')
+    ]
+    assert demo.DemoOptions(pairs=['mask2former']).experiments() == [
+        ('mask2former', 'streets')
+    ]
     assert demo.PAIRS['mask2former'].configs() == dict(
         teacher='mask2former-r50_teacher_demo.py',
         baseline='pspnet-r18_student_demo.py',
