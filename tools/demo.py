@@ -10,7 +10,7 @@ Usage::
     python tools/demo.py                          # all three pairs, 1 seed
     python tools/demo.py --seeds 3 --scenes streets shapes  # docs' tables
     python tools/demo.py --task seg               # PSPNet only
-    python tools/demo.py --task stronger          # Mask2Former -> PSPNet
+    python tools/demo.py --task stronger          # Mask2Former, DINO teachers
     python tools/demo.py --ablation               # + Table 12 rows
     python tools/demo.py --iters 50               # a smoke run
 """
