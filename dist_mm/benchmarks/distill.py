@@ -336,9 +336,10 @@ def build_steps(pair: Dict,
                 try:
                     steps[name] = floor(model, batch)
                 except Exception as error:  # e.g. TorchScript cannot trace
-                    print(f'({name}) left out: {type(error).__name__}: '
-                          f'{str(error).splitlines()[0][:200]}',
-                          flush=True)
+                    print(
+                        f'({name}) left out: {type(error).__name__}: '
+                        f'{str(error).splitlines()[0][:200]}',
+                        flush=True)
     return steps
 
 
