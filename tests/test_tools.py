@@ -533,3 +533,22 @@ def test_loss_benchmark_compares_equal_values_on_each_kind():
         for value in values[1:]:
             torch.testing.assert_close(value, values[0], rtol=1e-5, atol=1e-5)
         assert all(r['time'] > 0 for r in result.values())
+
+
+@pytest.mark.parametrize('kind', ['seg', 'mask2former', 'dino'])
+def test_distill_benchmark_builds_and_runs_each_step(kind, capsys):
+    """``dist_mm.benchmarks.distill.build_steps``: every variant of a pair
+    (the shipped configs, random weights, small images) runs a training
+    step; a pair MMRazor cannot run leaves (c) out and says so."""
+    from mmengine.registry import DefaultScope
+
+    from dist_mm.benchmarks.distill import PAIRS, build_steps, pair_settings
+    DefaultScope.get_instance(f'test_benchmark_{kind}', scope_name='mmrazor')
+    pair = pair_settings(kind, (64, 128), batch=2)
+    steps = build_steps(pair, ['c', 'd', 'd1', 'd+'])
+    mmrazor = PAIRS[kind].get('mmrazor', True)
+    assert set(steps) == {'a', 'b', 'd', 'd1', 'd+', 'f', 'fg'
+                          } | ({'c'} if mmrazor else set())
+    assert ('(c) left out' in capsys.readouterr().out) != mmrazor
+    for step in steps.values():
+        step()
