@@ -540,9 +540,8 @@ def test_distill_benchmark_builds_and_runs_each_step(kind, capsys):
     """``dist_mm.benchmarks.distill.build_steps``: every variant of a pair
     (the shipped configs, random weights, small images) runs a training
     step; a pair MMRazor cannot run leaves (c) out and says so."""
-    from mmengine.registry import DefaultScope
-
     from dist_mm.benchmarks.distill import PAIRS, build_steps, pair_settings
+    from mmengine.registry import DefaultScope
     DefaultScope.get_instance(f'test_benchmark_{kind}', scope_name='mmrazor')
     pair = pair_settings(kind, (64, 128), batch=2)
     steps = build_steps(pair, ['c', 'd', 'd1', 'd+'])
