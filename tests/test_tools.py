@@ -540,7 +540,8 @@ def test_distill_benchmark_builds_and_runs_each_step(kind, capsys):
     """``dist_mm.benchmarks.distill.build_steps``: every variant of a pair
     (the shipped configs, random weights, small images) runs a training
     step; a pair MMRazor cannot run leaves (c) out and says so."""
-    from dist_mm.benchmarks.distill import PAIRS, build_steps, pair_settings
+    from dist_mm.benchmarks.distill import (PAIRS, build_steps, pair_settings,
+                                            report)
     from mmengine.registry import DefaultScope
     DefaultScope.get_instance(f'test_benchmark_{kind}', scope_name='mmrazor')
     pair = pair_settings(kind, (64, 128), batch=2)
@@ -551,3 +552,5 @@ def test_distill_benchmark_builds_and_runs_each_step(kind, capsys):
     assert ('(c) left out' in capsys.readouterr().out) != mmrazor
     for step in steps.values():
         step()
+    report({key: dict(time=1.0, peak=1.0) for key in steps}, ['c', 'd'])
+    assert 'd   / (a + b) = 0.500' in capsys.readouterr().out

@@ -347,7 +347,9 @@ def build_steps(pair: Dict,
 
 
 def report(t: Dict[str, Dict], variants: List[str]) -> None:
-    """Print times, peaks and the ratios to the limit, to c and the floor."""
+    """Print times, peaks and the ratios to the limit, to c and the floor
+    (of the variants timed: a pair MMRazor cannot run has no c)."""
+    variants = [key for key in variants if key in t]
     names = dict(
         a='student alone',
         b='teacher forward (inference)',
