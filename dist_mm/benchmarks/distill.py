@@ -95,8 +95,11 @@ PAIRS = {
         'cityscapes-512x1024.py',
         student='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py',
         override=PSPNET_R18,
-        # Swin-L and the pixel decoder keep their LN / GN
-        teacher_override=dict(backbone=dict(init_cfg=None)),
+        # Swin-L and the pixel decoder keep their LN / GN; the teacher's
+        # preprocessor pads to its crop size too
+        teacher_override=dict(
+            backbone=dict(init_cfg=None),
+            data_preprocessor=dict(size=(256, 512))),
         size=(256, 512),
         # MMRazor's DISTLoss compares logits of one shape: it cannot meet
         # the teacher's stride-4 target with the student's stride-8 logits
@@ -301,8 +304,10 @@ def pair_settings(kind: str,
     pair = dict(copy.deepcopy(PAIRS[kind]), kind=kind, batch=batch)
     if size:
         pair['size'] = tuple(size)
-        if 'data_preprocessor' in pair['override']:  # pads to its size
-            pair['override']['data_preprocessor']['size'] = pair['size']
+        for override in ('override', 'teacher_override'):
+            preprocessor = pair.get(override, {}).get('data_preprocessor')
+            if preprocessor:  # pads to its size
+                preprocessor['size'] = pair['size']
     return pair
 
 
