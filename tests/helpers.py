@@ -34,3 +34,12 @@ def assert_same_tree(a, b, where=''):
             assert_same_tree(x, y, f'{where}[{i}]')
     else:
         assert a == b, f'{where}: {a!r} != {b!r}'
+
+
+def calls_of(module, names):
+    """Names of the submodules of ``module`` that ran, in order."""
+    ran = []
+    for name in names:
+        module.get_submodule(name).register_forward_hook(
+            lambda m, i, o, name=name: ran.append(name))
+    return ran

@@ -24,6 +24,7 @@ from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 from mmrazor.registry import MODELS
 
+from tests.helpers import calls_of
 from .reference import dist_loss
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -40,15 +41,6 @@ def build(cfg):
     model = MODELS.build(copy.deepcopy(cfg))
     model.init_weights()
     return model.eval()
-
-
-def calls_of(module, names):
-    """Names of the submodules of ``module`` that ran."""
-    ran = []
-    for name in names:
-        module.get_submodule(name).register_forward_hook(
-            lambda m, i, o, name=name: ran.append(name))
-    return ran
 
 
 def preprocessed(model, batch):

@@ -23,6 +23,7 @@ from mmengine.hub import get_config
 from mmengine.optim import OptimWrapper
 from mmrazor.registry import MODELS
 
+from tests.helpers import calls_of
 from .distill_cfgs import pair, rec
 
 BN = dict(type='BN', requires_grad=True)
@@ -177,15 +178,6 @@ def distill(student, teacher, s_rec, t_rec, loss='DISTLogitLoss', **kw):
     model = MODELS.build(cfg)
     model.train()
     return model
-
-
-def calls_of(module, names):
-    """Names of the submodules of ``module`` that ran, in order."""
-    ran = []
-    for name in names:
-        module.get_submodule(name).register_forward_hook(
-            lambda m, i, o, name=name: ran.append(name))
-    return ran
 
 
 def rois_into(module):
