@@ -35,7 +35,9 @@ class Pair(NamedTuple):
 
     def configs(self) -> Dict[str, str]:
         """Demo config of each run, by run name."""
-        student = self.config.split('-')[-1]  # mask2former-pspnet: pspnet
+        # a teacher of another family: 'mask2former-pspnet' -> 'pspnet'
+        student = self.config.split('-', 1)[1] \
+            if self.teacher_config else self.config
         return dict(
             teacher=self.teacher_config
             or f'{self.config}-r50_teacher_demo.py',
