@@ -80,3 +80,43 @@ m2f_distplus_distiller = dict(
                 recorder='pixel',
                 data_idx=1,
                 connector_idx=2))))
+# DIST+ through a fitted head: a PSPHead (the PSPNet student's kind) on the
+# pixel decoder's stride-8 map, trained on the task with the student's
+# labels while the teacher stays frozen (TeacherHeadFitLoss; its logits are
+# detached by DISTLogitLoss), is the logit target of both student heads at
+# their own stride 8; the feature relations are those of DIST+ above. The
+# transformer decoder is not read, so it does not run.
+m2f_head = dict(
+    type='TeacherDenseHead',
+    head=dict(
+        type='mmseg.PSPHead',
+        in_channels=m2f_channels,
+        in_index=2,
+        channels=512,
+        pool_scales=(1, 2, 3, 6),
+        dropout_ratio=0.1,
+        num_classes=19,
+        norm_cfg=dict(type='SyncBN', requires_grad=True),
+        align_corners=False))
+m2f_head_logits = dict(
+    from_student=False, recorder='pixel', data_idx=1, connector='t_head')
+m2f_head_distiller = dict(
+    m2f_distplus_distiller,
+    teacher_recorders=dict(
+        pixel=dict(type='ModuleOutputs', source='decode_head.pixel_decoder')),
+    connectors=dict(m2f_distplus_distiller['connectors'], t_head=m2f_head),
+    distill_losses=dict(
+        m2f_distplus_distiller['distill_losses'],
+        loss_head_fit=dict(type='TeacherHeadFitLoss', loss_weight=1.0)),
+    loss_forward_mappings=dict(
+        m2f_distplus_distiller['loss_forward_mappings'],
+        loss_dist_decode=dict(
+            m2f_distplus_distiller['loss_forward_mappings']
+            ['loss_dist_decode'],
+            preds_T=m2f_head_logits),
+        loss_dist_aux=dict(
+            m2f_distplus_distiller['loss_forward_mappings']['loss_dist_aux'],
+            preds_T=m2f_head_logits),
+        loss_head_fit=dict(
+            preds_T=m2f_head_logits,
+            gt_labels=dict(from_student=True, recorder='gt'))))

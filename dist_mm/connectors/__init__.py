@@ -3,8 +3,9 @@ into what a dense student's are compared with."""
 from .channels_first import ChannelsFirstConnector
 from .mask_classification_logits import (MaskClassificationLogits,
                                          semantic_probabilities)
+from .teacher_dense_head import TeacherDenseHead
 
 __all__ = [
     'ChannelsFirstConnector', 'MaskClassificationLogits',
-    'semantic_probabilities'
+    'semantic_probabilities', 'TeacherDenseHead'
 ]

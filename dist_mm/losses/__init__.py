@@ -6,10 +6,11 @@ from .labels import resize_labels, valid_mask_from_labels
 from .logit_loss import DISTLogitLoss
 from .pearson import pearson_distance, synced_pearson_distance
 from .relations import dist_relations, feature_relations, non_target_relation
+from .teacher_head_fit_loss import TeacherHeadFitLoss
 
 __all__ = [
     'RelationLoss', 'DISTLogitLoss', 'DISTFeatureLoss',
-    'TeacherAcclimationLoss', 'pearson_distance', 'synced_pearson_distance',
-    'dist_relations', 'feature_relations', 'non_target_relation',
-    'valid_mask_from_labels', 'resize_labels'
+    'TeacherAcclimationLoss', 'TeacherHeadFitLoss', 'pearson_distance',
+    'synced_pearson_distance', 'dist_relations', 'feature_relations',
+    'non_target_relation', 'valid_mask_from_labels', 'resize_labels'
 ]
