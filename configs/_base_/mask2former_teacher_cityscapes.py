@@ -119,4 +119,4 @@ m2f_head_distiller = dict(
             preds_T=m2f_head_logits),
         loss_head_fit=dict(
             preds_T=m2f_head_logits,
-            gt_labels=dict(from_student=True, recorder='gt'))))
+            target=dict(from_student=True, recorder='gt'))))

@@ -14,7 +14,7 @@ from mmrazor.models.algorithms import SingleTeacherDistill
 from mmrazor.models.utils import add_prefix
 from mmrazor.registry import MODELS
 
-from ..losses import DISTLogitLoss, RelationLoss, TeacherAcclimationLoss
+from ..losses import RelationLoss
 from ..losses.base import NUM_CLASSES
 from .builder import build_model
 from .checks import (check_distiller_config, check_recorder_sources,
@@ -166,7 +166,7 @@ class DISTPlusDistill(SingleTeacherDistill):
         """``anchor_classes='num_classes'`` of the losses: the student's
         class count."""
         for name, loss in self.distiller.distill_losses.items():
-            if not isinstance(loss, (DISTLogitLoss, TeacherAcclimationLoss)) \
+            if not isinstance(loss, RelationLoss) \
                     or loss.anchor_classes != NUM_CLASSES:
                 continue
             count = num_classes(self.student)
@@ -294,13 +294,14 @@ class DISTPlusDistill(SingleTeacherDistill):
         return terms
 
     def _teacher_accuracy(self) -> Dict[str, Tensor]:
-        """``teacher.train_acc``: the teacher's top-1 accuracy on the
-        instances its acclimation losses saw this step (their mean), for the
-        logs and :class:`~dist_mm.engine.TeacherGuardHook`."""
+        """``teacher.train_acc``: the top-1 accuracy of the teacher's
+        trained parts on the instances their losses saw this step (the mean
+        of the losses' ``last_teacher_accuracy``), for the logs and
+        :class:`~dist_mm.engine.TeacherGuardHook`."""
         values = [
             loss.last_teacher_accuracy
             for loss in self.distiller.distill_losses.values()
-            if isinstance(loss, TeacherAcclimationLoss)
+            if isinstance(loss, RelationLoss)
             and loss.last_teacher_accuracy is not None
         ]
         if not values:

@@ -8,7 +8,7 @@ from typing import Dict, List, Optional
 import torch
 from torch import Tensor
 
-from ..losses import DISTLogitLoss
+from ..losses import RelationLoss
 from ..losses.labels import resize_labels
 
 
@@ -57,15 +57,14 @@ def target_statistics(logits_t: Tensor,
 
 
 class _LossInputs:
-    """Forward hooks that keep each DIST logit loss's inputs of the last
+    """Forward hooks that keep each dist_mm loss's inputs of the last
     call."""
 
     def __init__(self, losses: Dict[str, torch.nn.Module]) -> None:
         self.inputs: Dict[str, dict] = {}
         self.handles = [
             loss.register_forward_hook(self._keep(name), with_kwargs=True)
-            for name, loss in losses.items()
-            if isinstance(loss, DISTLogitLoss)
+            for name, loss in losses.items() if isinstance(loss, RelationLoss)
         ]
 
     def _keep(self, name: str):
@@ -178,12 +177,13 @@ def _add_losses(sums: Dict[str, List[float]], values: Dict[str,
     sums['student'].append(student)
 
 
-def _logit_stats(loss: DISTLogitLoss, kwargs: dict) -> Dict[str, float]:
+def _logit_stats(loss: RelationLoss, kwargs: dict) -> Dict[str, float]:
     """Teacher and student :func:`target_statistics` of one DIST logit
     loss's inputs (softmax dense logits with a label map only)."""
     preds_s, preds_t = kwargs.get('preds_S'), kwargs.get('preds_T')
     labels = kwargs.get('gt_labels')
-    if labels is None or loss.activation != 'softmax' or preds_t.ndim != 4:
+    if labels is None or preds_t is None or preds_t.ndim != 4 or \
+            getattr(loss, 'activation', None) != 'softmax':
         return {}
     out = {}
     for who, logits in (('teacher', preds_t), ('student', preds_s)):
@@ -206,7 +206,8 @@ def write_picture(path: str,
     import matplotlib.pyplot as plt
     rows = []
     for name, kwargs in inputs.items():
-        if kwargs.get('gt_labels') is None or kwargs['preds_T'].ndim != 4:
+        if kwargs.get('gt_labels') is None or \
+                kwargs.get('preds_S') is None or kwargs['preds_T'].ndim != 4:
             continue
         labels = kwargs['gt_labels']
         labels = labels[:, 0] if labels.ndim == 4 else labels

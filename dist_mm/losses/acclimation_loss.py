@@ -1,16 +1,15 @@
 """DIST+ teacher-acclimation loss (trains only the teacher's
 trainable part)."""
-from typing import Dict, Optional, Tuple, Union
+from typing import Dict, Optional, Union
 
-import torch.nn.functional as F
 from torch import Tensor
 
 from mmrazor.registry import MODELS
 
-from .base import RelationLoss, anchor_view, check_activation
+from .base import RelationLoss, check_activation
 from .checks import check_pair
-from .labels import resize_labels
-from .relations import non_target_relation, target_terms
+from .relations import non_target_relation
+from .targets import anchor_targets, dense_targets, task_loss
 
 # Measured on the demo (docs/en/design_decisions.md): with 1 the non-target
 # relation pulled the teacher's own cross-entropy up and the teacher lost
@@ -64,6 +63,7 @@ class TeacherAcclimationLoss(RelationLoss):
     """
 
     term_weights = dict(nontarget=None, target='target_weight')
+    acclimates_teacher = True
 
     def __init__(self,
                  tau: float = 1.0,
@@ -80,7 +80,6 @@ class TeacherAcclimationLoss(RelationLoss):
         self.activation = check_activation(activation)
         self.ignore_index = ignore_index
         self.anchor_classes = anchor_classes
-        self.last_teacher_accuracy: Optional[Tensor] = None
 
     def forward(self, preds_T: Tensor, preds_S: Tensor,
                 target: Tensor) -> Tensor:
@@ -101,71 +100,21 @@ class TeacherAcclimationLoss(RelationLoss):
                 label map at another resolution (``[N, H', W']`` or
                 ``[N, 1, H', W']``), resized here with nearest interpolation.
         """
-        check_pair(preds_S, preds_T, type(self).__name__, class_dim=1)
+        name = type(self).__name__
+        check_pair(preds_S, preds_T, name, class_dim=1)
+        nontarget_logits, nontarget_target, class_dim = preds_T, target, 1
         if self.anchor_classes is not None:
-            preds_T, preds_S, target = self._anchor_layout(
-                preds_T, preds_S, target)
-            class_dim, label_map = 2, None
+            nontarget_logits, nontarget_target = anchor_targets(
+                preds_T, target, self.anchor_classes, name)
+            preds_S = preds_S.view(nontarget_logits.shape)
+            class_dim = 2
         else:
-            target, label_map = self._fit_target(preds_T, target)
-            class_dim = 1
-        task_logits, task_target = preds_T, target
-        if label_map is not None:
-            # as the teacher's decode head was trained: logits upsampled to
-            # the label map (nearest-downsampled labels at stride 8 train it
-            # away from its own full-resolution predictions)
-            task_logits = F.interpolate(
-                preds_T,
-                label_map.shape[-2:],
-                mode='bilinear',
-                align_corners=self.align_corners)
-            task_target = label_map
-        nontarget = non_target_relation(preds_T, preds_S, target, class_dim,
-                                        self.tau, self.activation,
-                                        self.ignore_index)
-        task, accuracy = target_terms(task_logits, task_target, class_dim,
-                                      self.activation, self.ignore_index)
+            nontarget_target, _ = dense_targets(preds_T, target, name)
+        nontarget = non_target_relation(nontarget_logits, preds_S,
+                                        nontarget_target, class_dim, self.tau,
+                                        self.activation, self.ignore_index)
+        task, accuracy = task_loss(preds_T, target, name, self.activation,
+                                   self.ignore_index, self.anchor_classes,
+                                   self.align_corners)
         self.last_teacher_accuracy = accuracy
         return dict(nontarget=nontarget, target=task)
-
-    def _fit_target(self, preds_T: Tensor,
-                    target: Tensor) -> Tuple[Tensor, Optional[Tensor]]:
-        """Check ``target`` against the logits.
-
-        Returns:
-            tuple: the targets at the logits' resolution (a label map
-            nearest-resized) and the label map at its own resolution when
-            it differs (else None).
-        """
-        name = type(self).__name__
-        expected = preds_T.shape[:1] + preds_T.shape[2:]
-        if preds_T.ndim == 4 and target.shape != expected:
-            if target.ndim == 4 and target.shape[1] == 1:
-                target = target[:, 0]
-            if target.ndim != 3 or target.shape[0] != preds_T.shape[0]:
-                raise ValueError(
-                    f'{name}: target {tuple(target.shape)} does not fit '
-                    f'logits {tuple(preds_T.shape)}; expected a label map '
-                    f'[N, H, W] with N={preds_T.shape[0]}.')
-            return resize_labels(target, preds_T.shape[-2:]), target
-        if target.shape != expected:
-            raise ValueError(
-                f'{name}: target {tuple(target.shape)} does not fit logits '
-                f'{tuple(preds_T.shape)}; expected {tuple(expected)} (one '
-                'target per instance, e.g. the sampled RoIs\' labels).')
-        return target, None
-
-    def _anchor_layout(self, preds_T: Tensor, preds_S: Tensor,
-                       target: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
-        """``[N, A*K, H, W]`` logits as ``[N, A, K, H, W]``, per-anchor
-        targets ``[N, H*W*A]`` (mmdet's order) as ``[N, A, H, W]``."""
-        name = type(self).__name__
-        preds_T = anchor_view(preds_T, self.anchor_classes, name)
-        n, a, _, h, w = preds_T.shape
-        if target.numel() != n * h * w * a:
-            raise ValueError(
-                f'{name}: anchor_classes={self.anchor_classes} needs '
-                f'[N, H*W*A] = [{n}, {h * w * a}] per-anchor targets for '
-                f'logits {tuple(preds_S.shape)}, got {tuple(target.shape)}.')
-        return (preds_T, preds_S.view(preds_T.shape),
-                target.reshape(n, h, w, a).permute(0, 3, 1, 2))

@@ -1,5 +1,5 @@
 """The contract the DIST / DIST+ losses share."""
-from typing import Dict, Optional
+from typing import Dict, Optional, Union
 
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -23,11 +23,23 @@ class RelationLoss(nn.Module):
 
     #: term name -> name of the attribute holding its weight (None: 1)
     term_weights: Dict[str, Optional[str]] = {}
+    #: K of ``[N, A*K, H, W]`` sigmoid anchor logits, for a loss that lays
+    #: them out per anchor; ``DISTPlusDistill`` replaces
+    #: :data:`NUM_CLASSES` by the student's class count
+    anchor_classes: Union[int, str, None] = None
+    #: whether the loss trains the teacher's acclimated modules
+    #: (``AcclimationWarmupHook`` ramps the weight of those that do)
+    acclimates_teacher: bool = False
 
     def __init__(self, loss_weight: float = 1.0) -> None:
         super().__init__()
         self.loss_weight = loss_weight
         self.last_terms: Dict[str, Tensor] = {}
+        #: a loss that trains a part of the teacher: that part's top-1
+        #: accuracy on the instances of the last call (None: none, or not
+        #: such a loss); ``DISTPlusDistill`` logs the mean over the losses
+        #: as ``teacher.train_acc``
+        self.last_teacher_accuracy: Optional[Tensor] = None
 
     def relations(self, *args, **kwargs) -> Dict[str, Tensor]:
         """The unweighted terms."""

@@ -6,7 +6,7 @@ from torch import nn
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
-from ...losses import TeacherAcclimationLoss
+from ...losses import RelationLoss
 from .utils import unwrapped
 
 
@@ -57,7 +57,7 @@ class AcclimationWarmupHook(Hook):
         self._full = {
             loss: loss.loss_weight
             for loss in losses.values()
-            if isinstance(loss, TeacherAcclimationLoss)
+            if isinstance(loss, RelationLoss) and loss.acclimates_teacher
         }
         if not self._full:
             raise ValueError(
