@@ -1,6 +1,6 @@
 """DIST+ teacher-acclimation loss (trains only the teacher's
 trainable part)."""
-from typing import Dict, Optional, Union
+from typing import Dict, Union
 
 from torch import Tensor
 
