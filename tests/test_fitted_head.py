@@ -12,13 +12,14 @@ import torch.nn.functional as F
 from dist_mm.analysis import target_statistics
 from dist_mm.connectors import TeacherDenseHead
 from dist_mm.losses import TeacherHeadFitLoss
-from dist_mm.testing import seg_batch, tiny_pspnet, tiny_query_segmentor
+from dist_mm.testing import (det_batch, seg_batch, tiny_pspnet,
+                             tiny_query_segmentor)
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 
 from tests.helpers import calls_of
-from .test_stronger_teachers import (BASES, SEG_SIZE, build, distill_losses,
-                                     query_distill)
+from .test_stronger_teachers import (BASES, ROOT, SEG_SIZE, build,
+                                     distill_losses, query_distill)
 
 
 def head_distiller(dims=32, student_channels=64):
@@ -189,3 +190,52 @@ def test_target_statistics_temperature_and_reference():
     assert stats['non_target_structure'] == pytest.approx(
         torch.stack(struct).mean().item())
     assert stats['acc'] == pytest.approx(sum(hit) / len(hit))
+
+
+def demo_model(config):
+    """The model of a demo config, with the teacher as initialised."""
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'demo', config))
+    cfg.model.teacher_ckpt = None
+    return build(cfg.model.to_dict()).train()
+
+
+def test_dino_fitted_head_uses_the_students_assignment_and_layout():
+    """DINO -> RetinaNet through a RetinaNet-style classification branch on
+    the teacher's neck: encoder and decoder never run, the head's logits
+    have the student's [N, A*K, H, W] layout at each level, and the fit
+    loss is the focal loss against the student's per-anchor labels."""
+    model = demo_model('distplus-head_dino-retinanet_demo.py')
+    batch = det_batch(2, size=128)
+    ran = calls_of(model.teacher, ['neck', 'encoder', 'decoder'])
+    data = model.data_preprocessor(copy.copy(batch), True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    assert set(ran) == {'neck'}
+    fit = model.distiller.distill_losses['loss_head_fit0']
+    assert fit.anchor_classes == 3  # the student's class count
+    record = model.distiller.get_record(
+        recorder='neck', from_student=False, data_idx=0, connector='t_head')
+    student = model.distiller.get_record(
+        recorder='cls', from_student=True, record_idx=0)
+    assert record.shape == student.shape
+    labels = model.distiller.get_record(
+        recorder='anchor_targets',
+        from_student=True,
+        data_idx=0,
+        connector_idx=0)
+    # mmdet's layout (AnchorHead.loss_by_feat): [N, H, W, A, K] flattened,
+    # the labels' order; RetinaNet's focal loss (gamma 2, alpha 0.25) over
+    # the foreground anchors of the level
+    x = record.permute(0, 2, 3, 1).reshape(-1, 3)
+    y = labels.reshape(-1)
+    onehot = F.one_hot(y, 4)[:, :3].bool()
+    p = x.sigmoid()
+    pt = torch.where(onehot, p, 1 - p)
+    alpha = torch.where(onehot, 0.25, 0.75)
+    expected = -(alpha * (1 - pt)**2 * pt.log()).sum() / (y < 3).sum()
+    torch.testing.assert_close(losses['distill.loss_head_fit0'], expected)
+    optim = OptimWrapper(
+        torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
+                        lr=0.01))
+    for _ in range(2):
+        log_vars = model.train_step(copy.copy(batch), optim)
+        assert torch.isfinite(log_vars['loss'])

@@ -101,3 +101,88 @@ dino_p3_distiller = dict(
         }),
     loss_forward_mappings=dict(dino_p3_logit_mappings,
                                **dino_feature_mappings['p3']))
+# DIST through a fitted head: a classification branch of the student's kind
+# (RetinaNet's: 4 3x3 convs and a classifier of its A*K = 9*80 sigmoid
+# outputs; one head shared by the levels) on each paired level of the
+# teacher's neck, trained with the student's own task loss and assignment
+# (TeacherHeadFitLoss: focal loss against the labels the student's assigner
+# gave each anchor) while the teacher stays frozen. Its logits, laid out as
+# the student's, are the DIST target of the student's classifier at the same
+# level, as a RetinaNet teacher's would be. The encoder is not read, so it
+# does not run. docs/en/user_guides/stronger_teachers.md
+dino_head = dict(
+    type='TeacherDenseHead',
+    head=dict(
+        type='mmseg.FCNHead',
+        in_channels=dino_channels,
+        channels=256,
+        num_convs=4,
+        kernel_size=3,
+        concat_input=False,
+        dropout_ratio=0.0,
+        num_classes=9 * 80,
+        norm_cfg=None,
+        act_cfg=dict(type='ReLU'),
+        # RetinaNet's classifier init: a prior probability of 0.01
+        init_cfg=dict(
+            type='Normal',
+            std=0.01,
+            override=dict(
+                name='conv_seg', type='Normal', std=0.01, bias=-4.595))))
+# the student's per-anchor labels of each level (get_targets returns
+# (labels_list, ...)), as the RetinaNet DIST+ configs record them
+dino_anchor_targets = dict(
+    type='MethodOutputs',
+    source='mmdet.models.dense_heads.anchor_head.AnchorHead.get_targets')
+dino_p3_head_distiller = dict(
+    type='ConfigurableDistiller',
+    teacher_recorders=dict(neck=dino_recorders['neck']),
+    connectors=dict(
+        t_head=dino_head,
+        **{
+            f's_fpn{s}': dino_feature_connectors[f's_fpn{s}']
+            for t, s in dino_p3_pairs
+        }),
+    distill_losses=dict(
+        {
+            f'loss_dist_cls{s}':
+            dict(type='DISTLogitLoss', activation='sigmoid', loss_weight=1.0)
+            for t, s in dino_p3_pairs
+        }, **{
+            f'loss_head_fit{s}':
+            dict(
+                type='TeacherHeadFitLoss',
+                activation='sigmoid',
+                anchor_classes='num_classes',
+                loss_weight=1.0)
+            for t, s in dino_p3_pairs
+        }, **{
+            f'loss_fpn{s}': dino_feature_losses[f'loss_fpn{s}']
+            for t, s in dino_p3_pairs
+        }),
+    loss_forward_mappings=dict(
+        {
+            f'loss_dist_cls{s}':
+            dict(
+                preds_S=dict(from_student=True, recorder='cls', record_idx=s),
+                preds_T=dict(
+                    from_student=False,
+                    recorder='neck',
+                    data_idx=t,
+                    connector='t_head'))
+            for t, s in dino_p3_pairs
+        }, **{
+            f'loss_head_fit{s}':
+            dict(
+                preds_T=dict(
+                    from_student=False,
+                    recorder='neck',
+                    data_idx=t,
+                    connector='t_head'),
+                target=dict(
+                    from_student=True,
+                    recorder='anchor_targets',
+                    data_idx=0,
+                    connector_idx=s))
+            for t, s in dino_p3_pairs
+        }, **dino_feature_mappings['p3']))
