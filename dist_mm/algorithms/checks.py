@@ -1,8 +1,11 @@
 """Checks that stop a distillation set-up that would train silently wrong."""
 import difflib
-from typing import Dict, List, Optional, Set
+from typing import Dict, List, Optional, Sequence, Set
 
-from torch import nn
+import torch
+from torch import Tensor, nn
+
+from .model_info import normalisation, num_classes
 
 MODULE_RECORDERS = ('ModuleOutputs', 'ModuleInputs')
 
@@ -105,3 +108,91 @@ def recorded_modules(recorders: Optional[Dict]) -> Optional[Set[str]]:
             return None
         sources.add(cfg['source'])
     return sources
+
+
+def check_same_classes(student: nn.Module, teacher: nn.Module) -> None:
+    n_s, n_t = num_classes(student), num_classes(teacher)
+    if n_s is not None and n_t is not None and n_s != n_t:
+        raise ValueError(
+            f'teacher predicts {n_t} classes but the student {n_s}: logit '
+            'distillation needs the same label set. Set num_classes of both '
+            'model configs to the dataset\'s class count (and use a teacher '
+            'checkpoint trained on it).')
+
+
+def check_same_normalisation(student: nn.Module, teacher: nn.Module) -> None:
+    """The teacher runs on the batch the student's data preprocessor made:
+    both must normalise images alike (a caffe-style student and a
+    torchvision-style teacher would feed the teacher BGR images with the
+    wrong mean and scale, silently)."""
+    n_s, n_t = normalisation(student), normalisation(teacher)
+    if n_s is None or n_t is None or n_s == n_t:
+        return
+    what = 'mean {}, std {}, channel conversion {}'
+    raise ValueError(
+        'the teacher runs on the batch the student\'s data_preprocessor '
+        'makes, but they normalise images differently: student ' +
+        what.format(*n_s) + '; teacher ' + what.format(*n_t) + '. Give the '
+        'student the teacher\'s mean, std and bgr_to_rgb (and a backbone '
+        'pre-trained that way), or pick a teacher normalised like the '
+        'student.')
+
+
+def check_arguments(distiller: Dict, kwargs: Dict) -> None:
+    """What ``DISTPlusDistill`` refuses before it builds anything: a
+    trainable teacher, ``distill_deliveries`` and an inconsistent distiller
+    config (:func:`check_distiller_config`)."""
+    if kwargs.get('teacher_trainable', False):
+        raise ValueError('DISTPlusDistill trains only acclimated_modules '
+                         'of the teacher; teacher_trainable is not '
+                         'supported.')
+    if distiller.get('distill_deliveries'):
+        raise ValueError('DISTPlusDistill runs the teacher forward-only, '
+                         'without the loss pass distill_deliveries take '
+                         'their outputs from; they are not supported.')
+    check_distiller_config(distiller)
+
+
+def check_models(distiller: Dict, student: nn.Module, teacher: nn.Module,
+                 teacher_pass, acclimated_modules: Sequence[str]) -> None:
+    """The built pair against the distiller config: first what the teacher's
+    family cannot run (its pass says why), then the recorders' modules, the
+    class count and the images' normalisation.
+
+    Raises:
+        ValueError: saying what to change.
+    """
+    teacher_pass.check_sources(
+        recorded_modules(distiller.get('teacher_recorders')) or ())
+    if acclimated_modules and teacher_pass.acclimation_refused:
+        raise ValueError(
+            f'acclimated_modules={list(acclimated_modules)}: a '
+            f'{type(teacher).__name__} teacher cannot be acclimated: '
+            f'{teacher_pass.acclimation_refused}.')
+    check_recorder_sources(
+        distiller.get('student_recorders'), student, 'student')
+    check_recorder_sources(
+        distiller.get('teacher_recorders'), teacher, 'teacher')
+    check_same_classes(student, teacher)
+    check_same_normalisation(student, teacher)
+
+
+def check_finite_loss(loss: Tensor, log_vars: Dict[str, Tensor]) -> None:
+    """Refuse a non-finite total loss before the optimizer steps on it, so
+    that the weights and the checkpoints saved from them stay finite.
+
+    Raises:
+        FloatingPointError: naming the losses that are not finite.
+    """
+    if torch.isfinite(loss):
+        return
+    bad = ', '.join(f'{k}={v.item():g}' for k, v in log_vars.items()
+                    if k != 'loss' and not torch.isfinite(v).all())
+    raise FloatingPointError(
+        f'The training loss is {loss.item():g} ({bad}); this step '
+        'was not taken, so the weights and checkpoints stay '
+        'finite. A learning rate too high for the task and '
+        'distillation losses together is the usual cause: clip the '
+        'gradient (optim_wrapper.clip_grad=dict(max_norm=10, '
+        'norm_type=2)), lower the lr or lengthen its warm-up, and '
+        'resume from the last checkpoint.')

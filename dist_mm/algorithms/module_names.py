@@ -1,7 +1,7 @@
 """Module names of a model: negative list indices, parameters under a
-module."""
+module, the modules that stay trainable."""
 import difflib
-from typing import List
+from typing import List, Sequence
 
 from torch import nn
 
@@ -41,3 +41,13 @@ def param_names_under(model: nn.Module, prefixes: List[str]) -> List[str]:
         name for name, _ in model.named_parameters()
         if any(name == p or name.startswith(p + '.') for p in prefixes)
     ]
+
+
+def freeze_except(model: nn.Module, modules: Sequence[str]) -> List[str]:
+    """Freeze ``model`` but the parameters of ``modules``
+    (:func:`param_names_under`); returns the names of those."""
+    names = param_names_under(model, list(modules))
+    trainable = set(names)
+    for name, param in model.named_parameters():
+        param.requires_grad = name in trainable
+    return names

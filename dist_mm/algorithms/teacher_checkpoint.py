@@ -1,8 +1,10 @@
 """Strict loading of the teacher's checkpoint."""
-from typing import Dict
+import logging
+from typing import Dict, Optional
 
 from torch import nn
 
+from mmengine.logging import print_log
 from mmengine.runner import load_checkpoint
 
 from ..compat import CorruptCheckpointError
@@ -30,3 +32,19 @@ def load_teacher_checkpoint(teacher: nn.Module, filename: str) -> Dict:
             f'({type(teacher).__name__}); refusing to distill from a '
             'partly random teacher. Check that teacher config and checkpoint '
             f'are the same architecture and class count.\n{details}') from err
+
+
+def load_teacher(teacher: nn.Module, filename: Optional[str]) -> None:
+    """Load ``filename`` strictly (:func:`load_teacher_checkpoint`) and keep
+    it through ``init_weights()``; without one, warn that the teacher keeps
+    the weights its config initialises."""
+    if filename:
+        load_teacher_checkpoint(teacher, filename)
+        teacher._is_init = True  # keep it through init_weights()
+        return
+    print_log(
+        'DISTPlusDistill: no teacher_ckpt given, the teacher '
+        'keeps the weights its own config initialises (random '
+        'unless its init_cfg loads a checkpoint).',
+        logger='current',
+        level=logging.WARNING)

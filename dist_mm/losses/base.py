@@ -1,6 +1,7 @@
 """The contract the DIST / DIST+ losses share."""
 from typing import Dict, Optional, Union
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -97,3 +98,27 @@ def resize_student(preds_S: Tensor, preds_T: Tensor, enabled: bool,
             'stride or set resize_student=True.')
     return F.interpolate(
         preds_S, size=preds_T.shape[-2:], mode='bilinear', align_corners=False)
+
+
+def loss_logs(losses: Dict[str, nn.Module],
+              terms: bool = True) -> Dict[str, Tensor]:
+    """The log-only values the losses of a distiller declare on the
+    contract, after a step: the unweighted terms of each ``RelationLoss`` as
+    ``rel.<loss name>.<term>`` (when ``terms``), and ``teacher.train_acc``,
+    the mean of their ``last_teacher_accuracy`` (the accuracy of the
+    teacher's trained parts; left out when none has one). Other losses
+    (e.g. MMRazor's own) are skipped."""
+    ours = {k: v for k, v in losses.items() if isinstance(v, RelationLoss)}
+    logs = {}
+    if terms:
+        for name, loss in ours.items():
+            short = name.replace('loss_', '').replace('loss', '')
+            for term, value in loss.last_terms.items():
+                logs[f'rel.{short}.{term}'] = value
+    accuracies = [
+        loss.last_teacher_accuracy for loss in ours.values()
+        if loss.last_teacher_accuracy is not None
+    ]
+    if accuracies:
+        logs['teacher.train_acc'] = torch.stack(accuracies).mean()
+    return logs

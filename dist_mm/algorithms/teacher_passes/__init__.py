@@ -2,9 +2,9 @@
 ``TEACHER_PASSES`` registry. Adding a family is one file here
 (docs/en/advanced_guides/add_model_family.md)."""
 import importlib
-from typing import Collection, Dict, List, Optional, Union
+from typing import Collection, Optional
 
-from torch import Tensor, nn
+from torch import nn
 
 from .base import TEACHER_PASSES, TeacherPass
 from .cascade_encoder_decoder import CascadeEncoderDecoderTeacherPass
@@ -62,22 +62,8 @@ def build_teacher_pass(
     return best(teacher, sources)
 
 
-def teacher_forward(teacher: nn.Module,
-                    inputs: Tensor,
-                    rois: Union[None, Tensor, Dict[str, Tensor]] = None,
-                    sources: Optional[Collection[str]] = None,
-                    metas: Optional[List[dict]] = None) -> List:
-    """Run ``teacher`` forward-only on a preprocessed batch: its family's
-    pass, built for ``sources``; ``rois`` is the student's sampled bbox RoIs
-    ``[R, 5]``, or a dict of RoIs by kind; ``metas`` the images' metainfo.
-    """
-    if not isinstance(rois, dict):
-        rois = {} if rois is None else {'bbox': rois}
-    return build_teacher_pass(teacher, sources)(inputs, rois, metas)
-
-
 __all__ = [
-    'TEACHER_PASSES', 'TeacherPass', 'build_teacher_pass', 'teacher_forward',
+    'TEACHER_PASSES', 'TeacherPass', 'build_teacher_pass',
     'TwoStageTeacherPass', 'DenseHeadTeacherPass', 'EncoderDecoderTeacherPass',
     'CascadeEncoderDecoderTeacherPass', 'MaskClassificationTeacherPass',
     'DetectionTransformerTeacherPass'
