@@ -545,21 +545,40 @@ def test_flat_rtol_leaves_out_flat_reference_rows():
     torch.testing.assert_close(pearson_distance(a, b, 1), hand)
 
 
-@pytest.mark.parametrize('loss, args', [
-    (DISTLogitLoss(inter_weight=0.3, intra_weight=2.0, loss_weight=1.5),
-     (torch.randn(2, 5, 4, 4), torch.randn(2, 5, 4, 4))),
-    (DISTFeatureLoss(channel_weight=0.5, spatial_weight=3.0, loss_weight=2.0),
-     (torch.randn(2, 6, 4, 4), torch.randn(2, 6, 4, 4))),
-    (TeacherAcclimationLoss(target_weight=4.0, loss_weight=0.5),
-     (torch.randn(8, 5), torch.randn(8, 5), torch.randint(0, 5, (8, )))),
-])
-def test_losses_share_the_relation_loss_contract(loss, args):
+def registered_relation_losses():
+    """Every ``RelationLoss`` in MMRazor's ``MODELS`` registry: what a
+    config can name."""
+    return sorted(
+        {
+            cls
+            for cls in MODELS.module_dict.values()
+            if isinstance(cls, type) and issubclass(cls, RelationLoss)
+        },
+        key=lambda cls: cls.__name__)
+
+
+def test_every_dist_mm_loss_is_registered():
+    names = {cls.__name__ for cls in registered_relation_losses()}
+    assert {
+        'DISTLogitLoss', 'DISTFeatureLoss', 'TeacherAcclimationLoss',
+        'TeacherHeadFitLoss'
+    } <= names
+
+
+@pytest.mark.parametrize(
+    'cls', registered_relation_losses(), ids=lambda cls: cls.__name__)
+def test_losses_share_the_relation_loss_contract(cls):
     """forward = loss_weight * sum(weight * term) over ``relations()``, and
-    ``last_terms`` holds the detached terms of that call."""
-    assert isinstance(loss, RelationLoss)
-    terms = loss.relations(*args)
+    ``last_terms`` holds the detached terms of that call; for every
+    registered loss, with weights other than 1."""
+    loss = cls()
+    loss.loss_weight = 1.5
+    for i, attr in enumerate(filter(None, loss.term_weights.values())):
+        setattr(loss, attr, 0.3 + 2 * i)
+    args = cls.example_inputs()
+    terms = loss.relations(**args)
     assert set(terms) == set(loss.term_weights)
-    value = loss(*args)
+    value = loss(**args)
     weights = {
         k: getattr(loss, w) if w else 1.0
         for k, w in loss.term_weights.items()

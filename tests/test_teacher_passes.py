@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from dist_mm.algorithms import build_teacher_pass
+from dist_mm.algorithms import TEACHER_PASSES, build_teacher_pass
 from dist_mm.algorithms.teacher_passes import (
     CascadeEncoderDecoderTeacherPass, DenseHeadTeacherPass,
     DetectionTransformerTeacherPass, EncoderDecoderTeacherPass,
@@ -208,6 +208,18 @@ def step(model, batch):
 @pytest.mark.parametrize('name', sorted(FAMILIES))
 def test_each_family_gets_its_most_specific_pass(name):
     assert type(build_teacher_pass(build(name))) is FAMILIES[name][1]
+
+
+def test_every_registered_pass_has_a_family_here():
+    """The contract tests below run every family of FAMILIES: a pass
+    registered in TEACHER_PASSES without a tiny model here is untested."""
+    covered = {cls for _, cls in FAMILIES.values()}
+    untested = sorted(cls.__name__
+                      for cls in TEACHER_PASSES.module_dict.values()
+                      if cls not in covered)
+    assert not untested, (
+        f'{untested}: add a tiny model of each family to FAMILIES '
+        '(docs/en/advanced_guides/add_model_family.md)')
 
 
 def test_a_family_without_a_pass_is_refused_at_build():

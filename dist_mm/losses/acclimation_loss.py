@@ -2,6 +2,7 @@
 trainable part)."""
 from typing import Dict, Union
 
+import torch
 from torch import Tensor
 
 from mmrazor.registry import MODELS
@@ -80,6 +81,14 @@ class TeacherAcclimationLoss(RelationLoss):
         self.activation = check_activation(activation)
         self.ignore_index = ignore_index
         self.anchor_classes = anchor_classes
+
+    @classmethod
+    def example_inputs(cls) -> Dict[str, Tensor]:
+        gen = torch.Generator().manual_seed(0)
+        return dict(
+            preds_T=torch.randn(8, 5, generator=gen),
+            preds_S=torch.randn(8, 5, generator=gen),
+            target=torch.randint(0, 5, (8, ), generator=gen))
 
     def forward(self, preds_T: Tensor, preds_S: Tensor,
                 target: Tensor) -> Tensor:

@@ -46,6 +46,16 @@ class RelationLoss(nn.Module):
         """The unweighted terms."""
         raise NotImplementedError
 
+    @classmethod
+    def example_inputs(cls) -> Dict[str, Tensor]:
+        """Small inputs of ``forward``, by argument name: the contract test
+        (``tests/test_losses.py``) runs every registered ``RelationLoss``
+        on them, so a new loss is checked without editing a list."""
+        raise NotImplementedError(
+            f'{cls.__name__} gives no example_inputs(): the contract test '
+            'runs every registered RelationLoss on them '
+            '(docs/en/advanced_guides/add_loss.md).')
+
     def weighted(self, terms: Dict[str, Tensor]) -> Tensor:
         """``loss_weight * sum(weight_k * term_k)``; keeps ``last_terms``."""
         self.last_terms = {k: v.detach() for k, v in terms.items()}

@@ -1,6 +1,7 @@
 """DIST+ feature-level loss: channel and spatial relations."""
 from typing import Dict
 
+import torch
 from torch import Tensor
 
 from mmrazor.registry import MODELS
@@ -66,6 +67,13 @@ class DISTFeatureLoss(RelationLoss):
         channel, spatial = feature_relations(
             self._align(preds_S, preds_T), preds_T)
         return dict(channel=channel, spatial=spatial)
+
+    @classmethod
+    def example_inputs(cls) -> Dict[str, Tensor]:
+        gen = torch.Generator().manual_seed(0)
+        return dict(
+            preds_S=torch.randn(2, 6, 4, 4, generator=gen),
+            preds_T=torch.randn(2, 6, 4, 4, generator=gen))
 
     def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
         """Weighted DIST+ feature loss (teacher map detached)."""

@@ -1,6 +1,7 @@
 """DIST logit-level loss for dense outputs."""
 from typing import Dict, Optional, Union
 
+import torch
 from torch import Tensor
 
 from mmrazor.registry import MODELS
@@ -147,6 +148,13 @@ class DISTLogitLoss(RelationLoss):
                                       self.sync_intra_class, self.spread_floor,
                                       self.teacher_flat_rtol)
         return dict(inter=inter, intra=intra)
+
+    @classmethod
+    def example_inputs(cls) -> Dict[str, Tensor]:
+        gen = torch.Generator().manual_seed(0)
+        return dict(
+            preds_S=torch.randn(2, 5, 4, 4, generator=gen),
+            preds_T=torch.randn(2, 5, 4, 4, generator=gen))
 
     def forward(self,
                 preds_S: Tensor,

@@ -2,6 +2,7 @@
 (:class:`~dist_mm.connectors.TeacherDenseHead`)."""
 from typing import Dict, Union
 
+import torch
 from torch import Tensor
 
 from mmrazor.registry import MODELS
@@ -53,6 +54,13 @@ class TeacherHeadFitLoss(RelationLoss):
         self.ignore_index = ignore_index
         self.anchor_classes = anchor_classes
         self.align_corners = align_corners
+
+    @classmethod
+    def example_inputs(cls) -> Dict[str, Tensor]:
+        gen = torch.Generator().manual_seed(0)
+        return dict(
+            preds_T=torch.randn(2, 3, 4, 4, generator=gen),
+            target=torch.randint(0, 3, (2, 8, 8), generator=gen))
 
     def forward(self, preds_T: Tensor, target: Tensor) -> Tensor:
         """``loss_weight * task``; arguments as in :meth:`relations`."""
