@@ -18,9 +18,15 @@ from .two_stage import TwoStageTeacherPass
 def _family(path: str) -> Optional[type]:
     module, name = path.rsplit('.', 1)
     try:
-        return getattr(importlib.import_module(module), name)
+        found = importlib.import_module(module)
     except ImportError:  # mmdet or mmseg not installed
         return None
+    if not isinstance(getattr(found, name, None), type):
+        raise ValueError(
+            f'a teacher pass names the class {path!r}, which {module} does '
+            'not define: give the dotted path of the class where it is '
+            'defined (families / decode_heads of the pass).')
+    return getattr(found, name)
 
 
 def build_teacher_pass(
