@@ -27,6 +27,8 @@ from mmengine.config import Config
 from mmengine.hub import get_config
 from mmengine.runner import Runner
 
+pytestmark = pytest.mark.slow
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(
     osp.relpath(osp.join(d, f), ROOT)

@@ -26,6 +26,8 @@ from dist_mm.testing import prepare_demo_dir
 from tests import reference
 from tests.helpers import free_port, logged_losses
 
+pytestmark = pytest.mark.slow
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 WORLD = 2
 

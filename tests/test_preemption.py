@@ -31,6 +31,8 @@ from mmengine.runner.checkpoint import save_checkpoint
 
 from tests.helpers import assert_same_tree, free_port
 
+pytestmark = pytest.mark.slow
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TRAIN = osp.join(ROOT, 'tools', 'train.py')
 DISTPLUS = osp.join(DEMO_CONFIGS, 'distplus_pspnet_demo.py')

@@ -25,6 +25,8 @@ from mmengine.hooks import Hook
 from mmengine.logging import MMLogger
 from mmengine.runner import Runner
 
+pytestmark = pytest.mark.slow
+
 TEACHER_CFG = osp.join(DEMO_CONFIGS, 'pspnet-r50_teacher_demo.py')
 DISTPLUS_CFG = osp.join(DEMO_CONFIGS, 'distplus_pspnet_demo.py')
 TEACHER_ITERS = 150
