@@ -41,7 +41,7 @@ def test_paper_cityscapes_rows_use_deeplabv3_teacher_and_authors_schedule(
         method, student):
     """The paper's Cityscapes rows: DeepLabV3-R101 teacher for both
     students, 8 GPUs x 2 images, lr 0.02, weight decay 5e-4, poly, 40k."""
-    name = (f'{method}_deeplabv3-r101-d8_{student}_r18-d8_8xb2-40k_'
+    name = (f'{method}_deeplabv3_r101-d8_{student}_r18-d8_8xb2-40k_'
             'cityscapes-512x1024.py')
     cfg = Config.fromfile(osp.join(ROOT, 'configs', student, name))
     plain = Config.fromfile(

@@ -2,7 +2,7 @@
 # Swin-L -> PSPNet R-18 Cityscapes config with the demo data, the CPU-sized
 # demo Mask2Former teacher and PSPNet student, and the demo schedule.
 _base_ = [
-    '../pspnet/dist_mask2former-swin-l_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py',  # noqa: E501
+    '../pspnet/dist_mask2former_swin-l_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py',  # noqa: E501
     './_synthetic_cityscapes.py',
 ]
 model = dict(

@@ -3,7 +3,7 @@
 # (4 levels, strides 8-64: all four meet the student's P3-P6) and RetinaNet
 # student, and the demo schedule.
 _base_ = [
-    '../retinanet/distplus_dino-5scale-swin-l_retinanet_r50-fpn_2x_coco.py',  # noqa: E501
+    '../retinanet/distplus_dino-5scale_swin-l_retinanet_r50-fpn_2x_coco.py',  # noqa: E501
     './_synthetic_coco.py',
 ]
 # level i of the demo teacher meets the student's level i

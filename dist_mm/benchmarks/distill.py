@@ -91,7 +91,7 @@ PAIRS = {
     # stronger_teachers.md): a query-based and a DETR-family teacher
     'mask2former':
     dict(
-        config='pspnet/{method}_mask2former-swin-l_pspnet_r18-d8_4xb2-80k_'
+        config='pspnet/{method}_mask2former_swin-l_pspnet_r18-d8_4xb2-80k_'
         'cityscapes-512x1024.py',
         student='mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py',
         override=PSPNET_R18,
@@ -106,7 +106,7 @@ PAIRS = {
         mmrazor=False),
     'dino':
     dict(
-        config='retinanet/{method}_dino-5scale-swin-l_retinanet_r50-fpn_2x_'
+        config='retinanet/{method}_dino-5scale_swin-l_retinanet_r50-fpn_2x_'
         'coco.py',
         student='mmdet::retinanet/retinanet_r50_fpn_2x_coco.py',
         override=dict(backbone=dict(init_cfg=None)),

@@ -3,7 +3,7 @@
 # at strides 8-64 against the student's P3-P6 classification, each anchor
 # against its position's scores; the DIST+ config adds the feature relations.
 # docs/en/user_guides/stronger_teachers.md
-_base_ = ['./distplus_dino-5scale-swin-l_retinanet_r50-fpn_2x_coco.py']
+_base_ = ['./distplus_dino-5scale_swin-l_retinanet_r50-fpn_2x_coco.py']
 
 model = dict(
     distiller=dict(
