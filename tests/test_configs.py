@@ -6,6 +6,7 @@ it, so the strict teacher loading runs for real.
 """
 import glob
 import os.path as osp
+import re
 
 import pytest
 
@@ -223,3 +224,17 @@ def test_model_index_names_each_configs_teacher_and_student(path):
         assert cfg.architecture.backbone.depth == student.backbone.depth
     for results in model['Results']:  # the paper's row, where it has one
         assert set(results['Metrics']) == set(meta['Teacher']) - {'Config'}
+
+
+# docs/en/model_zoo.md, "Config names"
+NAME = re.compile(r'(dist|distplus)(-[a-z0-9]+)*(_[a-z0-9]+(-[a-z0-9]+)*){6}')
+DEMO_NAME = re.compile(r'((dist|distplus)(-[a-z0-9]+)*_[a-z0-9-]+'
+                       r'|[a-z0-9-]+-r\d+_(teacher|student))_demo')
+
+
+def test_config_names_follow_the_rule():
+    bad = [
+        osp.relpath(p, ROOT) for p in ALL if not (
+            DEMO_NAME if p in DEMO else NAME).fullmatch(osp.basename(p)[:-3])
+    ]
+    assert not bad, f'{bad}: see docs/en/model_zoo.md, "Config names"'
