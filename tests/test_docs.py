@@ -6,6 +6,7 @@
   user's clone, with the CPU-sized options of ``tests/test_config_runs.py``;
 * README stays a front page: short, and every docs page it links exists.
 """
+import glob
 import os
 import os.path as osp
 import re
@@ -127,3 +128,109 @@ def test_citation_and_setup_name_this_version():
     with open(osp.join(ROOT, 'CITATION.cff')) as f:
         assert f'\nversion: {dist_mm.__version__}\n' in f.read()
     assert osp.isfile(osp.join(ROOT, 'LICENSE'))
+
+
+# --- what the docs quote exists in the code --------------------------------
+
+QUOTING = sorted(
+    [osp.join(DOCS, page) for page in PAGES] +
+    [osp.join(ROOT, 'README.md'),
+     osp.join(ROOT, 'CONTRIBUTING.md')] +
+    glob.glob(osp.join(ROOT, 'configs', '*', 'README.md')))
+# options of upstream tools the docs quote, and the module that defines each
+UPSTREAM_OPTIONS = {
+    '--logdir': 'tensorboard.plugins.core.core_plugin',
+    '--max-restarts': 'torch.distributed.run',
+    '--srun-args': 'mim.commands.train',
+}
+
+
+def quoted(pattern=r'`([^`\n]+)`'):
+    """``(page, text)`` of every inline code span of the docs."""
+    for page in QUOTING:
+        with open(page) as f:
+            for text in re.findall(pattern, f.read()):
+                yield osp.relpath(page, ROOT), text
+
+
+def our_code():
+    """dist_mm's and the tools' sources, adjacent string literals joined
+    (messages are split over lines) and escaped quotes unescaped."""
+    paths = glob.glob(osp.join(ROOT, 'dist_mm', '**', '*.py'), recursive=True)
+    paths += glob.glob(osp.join(ROOT, 'tools', '**', '*.*'), recursive=True)
+    text = ''
+    for path in paths + [osp.join(ROOT, '.ci', 'run')]:
+        with open(path, errors='ignore') as f:
+            text += f.read() + '\n'
+    text = re.sub(r"""(['"])\s*\n\s*[fr]?(['"])""", '', text)
+    return text.replace("\\'", "'")
+
+
+def expand_braces(path):
+    match = re.search(r'\{([^{}]*)\}', path)
+    if not match:
+        return [path]
+    return [
+        p for alt in match.group(1).split(',')
+        for p in expand_braces(path[:match.start()] + alt + path[match.end():])
+    ]
+
+
+def test_paths_the_docs_quote_exist():
+    created = set()  # what the guides tell a contributor to create
+    for guide in glob.glob(osp.join(DOCS, 'advanced_guides', '*.md')):
+        with open(guide) as f:
+            created |= set(re.findall(r'# (?:file|add to): (\S+)', f.read()))
+    missing = [(page, text) for page, text in quoted() if re.fullmatch(
+        r'(dist_mm|configs|tools|tests|docs|\.ci)/'
+        r'[\w./{},*-]+', text) and '...' not in text and text not in created
+               and not any(
+                   glob.glob(osp.join(ROOT, p)) for p in expand_braces(text))]
+    assert not missing, missing
+
+
+def test_options_the_docs_quote_exist():
+    import importlib
+    code = our_code()
+    missing = []
+    for page, text in quoted():
+        for option in re.findall(r'(?<![\w-])(--[a-z][\w-]+)', text):
+            if option in UPSTREAM_OPTIONS:
+                module = importlib.import_module(UPSTREAM_OPTIONS[option])
+                with open(module.__file__) as f:
+                    found = option in f.read()
+            else:
+                found = f"'{option}" in code or f'"{option}' in code or \
+                    f' {option}' in code
+            if not found:
+                missing.append((page, option))
+    assert not missing, missing
+
+
+def test_errors_the_faq_quotes_are_raised_by_the_code():
+    """Each error the FAQ quotes is a message of the code (a field of the
+    message, ``{...}``, may stand for one word: the value shown)."""
+    code = our_code()
+    heads = [
+        text for _, text in quoted(r'\n\*\*`([^`]+)`') if _.endswith('faq.md')
+    ]
+    assert len(heads) >= 5
+    missing = []
+    for head in heads:
+        error = re.match(r'(\w+Error): ', head)
+        if error:
+            assert f'{error.group(1)}(' in code, head
+            head = head[error.end():]
+        for part in re.split(r'\(?\.\.\.\)?', head):
+            words = part.strip(" '.,").split()
+            if sum(map(len, words)) < 8:
+                continue
+            # literally, or with one word the value of a field
+            patterns = [[re.escape(w) for w in words]]
+            patterns += [
+                patterns[0][:i] + [r'\{[^}]*\}'] + patterns[0][i + 1:]
+                for i in range(len(words))
+            ]
+            if not any(re.search(r'\s*'.join(p), code) for p in patterns):
+                missing.append((head, part))
+    assert not missing, missing
