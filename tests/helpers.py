@@ -37,9 +37,13 @@ def assert_same_tree(a, b, where=''):
 
 
 def calls_of(module, names):
-    """Names of the submodules of ``module`` that ran, in order."""
+    """Names of the submodules of ``module`` that ran, in order; the first
+    part of a name may be an attribute (``student.backbone`` of a
+    distillation algorithm)."""
     ran = []
     for name in names:
-        module.get_submodule(name).register_forward_hook(
-            lambda m, i, o, name=name: ran.append(name))
+        head, _, rest = name.partition('.')
+        sub = getattr(module, head)
+        sub = sub.get_submodule(rest) if rest else sub
+        sub.register_forward_hook(lambda m, i, o, name=name: ran.append(name))
     return ran

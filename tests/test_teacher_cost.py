@@ -9,6 +9,7 @@ import torch
 
 from mmrazor.registry import MODELS
 
+from tests.helpers import calls_of
 from . import distill_cfgs
 from .distill_cfgs import pair, rec
 
@@ -24,17 +25,6 @@ def only(cfg, recorders, losses, maps, connectors=None):
         loss_forward_mappings=maps,
         connectors=connectors or {})
     return cfg
-
-
-def calls_of(model, names):
-    """Record the order of forward calls of ``side.module`` names."""
-    order = []
-    for name in names:
-        side, path = name.split('.', 1)
-        module = getattr(model, side).get_submodule(path)
-        module.register_forward_hook(
-            lambda m, i, o, name=name: order.append(name))
-    return order
 
 
 def distill_losses(model, batch, seed=0):
