@@ -1,11 +1,9 @@
 """The DIST / DIST+ relation terms: inter- and intra-class (logits),
-channel and spatial (features), non-target and target (acclimation)."""
+channel and spatial (features), non-target (acclimation)."""
 from typing import Optional, Tuple
 
 import torch
 from torch import Tensor
-
-from mmdet.models.losses.focal_loss import py_sigmoid_focal_loss
 
 from .base import check_activation
 from .pearson import pearson_distance, synced_pearson_distance
@@ -160,54 +158,3 @@ def non_target_relation(logits_t: Tensor,
         non_target = 1.0 - target_column
         dist = pearson_distance(e_t, e_s, class_dim, weight=non_target)
         return tau**2 * masked_mean(dist, valid)
-
-
-def target_terms(logits: Tensor,
-                 target: Tensor,
-                 class_dim: int = 1,
-                 activation: str = 'softmax',
-                 ignore_index: int = 255) -> Tuple[Tensor, Optional[Tensor]]:
-    """The task loss that keeps the target class on top, and accuracy.
-
-    ``'softmax'``: cross-entropy of the target class, averaged over the
-    instances whose target is not ``ignore_index``. ``'sigmoid'``: the
-    sigmoid focal loss RetinaNet's ``loss_cls`` trains with (mmdet's
-    ``FocalLoss`` defaults, gamma 2, alpha 0.25) against the one-hot target
-    (``num_classes`` = background: all zeros), summed over classes and
-    instances and divided by the foreground instances, as mmdet's
-    ``avg_factor`` does (mmdet counts those of all FPN levels, here of the
-    logits given). Plain binary cross-entropy averaged over the anchors,
-    nearly all background, trained a RetinaNet teacher away from its own
-    loss: it lost 3 val mAP in a DIST+ run
-    (docs/en/design_decisions.md).
-
-    Returns:
-        tuple: the loss (float32, differentiable in ``logits``) and the
-        fraction of instances whose top class is the target (foreground
-        instances only with ``'sigmoid'``; None when there are none).
-    """
-    class_dim = class_dim % logits.ndim
-    num_classes = logits.shape[class_dim]
-    valid = target != ignore_index
-    index = torch.where(valid, target, torch.zeros_like(target)).long()
-    foreground = index < num_classes
-    index = index.clamp(max=num_classes - 1).unsqueeze(class_dim)
-    with full_precision(logits):
-        x = upcast(logits)
-        if activation == 'softmax':
-            loss = -x.log_softmax(class_dim).gather(class_dim, index)
-            loss = masked_mean(loss.squeeze(class_dim), valid)
-            counted = valid
-        else:
-            onehot = torch.zeros_like(x).scatter_(
-                class_dim, index,
-                foreground.unsqueeze(class_dim).to(x.dtype))
-            loss = py_sigmoid_focal_loss(
-                x, onehot, gamma=2.0, alpha=0.25,
-                reduction='none').sum(class_dim)
-            counted = valid & foreground
-            loss = (loss * valid).sum() / counted.sum().clamp_min(1)
-        with torch.no_grad():
-            hits = (x.argmax(class_dim) == index.squeeze(class_dim))[counted]
-            accuracy = hits.float().mean() if hits.numel() else None
-    return loss, accuracy

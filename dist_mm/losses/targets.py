@@ -1,12 +1,18 @@
-"""Task targets of dense logits: a label map, or per-anchor labels, laid
-out as the logits they train."""
+"""The task loss of a head the distillation trains (an acclimated teacher's,
+a fitted head's), and its targets laid out as the logits: a label map, or
+per-anchor labels."""
 from typing import Optional, Tuple, Union
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from mmdet.models.losses.focal_loss import py_sigmoid_focal_loss
+
 from .base import anchor_view
 from .labels import resize_labels
+from .precision import full_precision, upcast
+from .relations import masked_mean
 
 
 def dense_targets(preds: Tensor, target: Tensor,
@@ -59,6 +65,57 @@ def anchor_targets(preds: Tensor, target: Tensor, anchor_classes: Union[int,
     return view, target.reshape(n, h, w, a).permute(0, 3, 1, 2)
 
 
+def target_terms(logits: Tensor,
+                 target: Tensor,
+                 class_dim: int = 1,
+                 activation: str = 'softmax',
+                 ignore_index: int = 255) -> Tuple[Tensor, Optional[Tensor]]:
+    """The task loss that keeps the target class on top, and accuracy.
+
+    ``'softmax'``: cross-entropy of the target class, averaged over the
+    instances whose target is not ``ignore_index``. ``'sigmoid'``: the
+    sigmoid focal loss RetinaNet's ``loss_cls`` trains with (mmdet's
+    ``FocalLoss`` defaults, gamma 2, alpha 0.25) against the one-hot target
+    (``num_classes`` = background: all zeros), summed over classes and
+    instances and divided by the foreground instances, as mmdet's
+    ``avg_factor`` does (mmdet counts those of all FPN levels, here of the
+    logits given). Plain binary cross-entropy averaged over the anchors,
+    nearly all background, trained a RetinaNet teacher away from its own
+    loss: it lost 3 val mAP in a DIST+ run
+    (docs/en/design_decisions.md).
+
+    Returns:
+        tuple: the loss (float32, differentiable in ``logits``) and the
+        fraction of instances whose top class is the target (foreground
+        instances only with ``'sigmoid'``; None when there are none).
+    """
+    class_dim = class_dim % logits.ndim
+    num_classes = logits.shape[class_dim]
+    valid = target != ignore_index
+    index = torch.where(valid, target, torch.zeros_like(target)).long()
+    foreground = index < num_classes
+    index = index.clamp(max=num_classes - 1).unsqueeze(class_dim)
+    with full_precision(logits):
+        x = upcast(logits)
+        if activation == 'softmax':
+            loss = -x.log_softmax(class_dim).gather(class_dim, index)
+            loss = masked_mean(loss.squeeze(class_dim), valid)
+            counted = valid
+        else:
+            onehot = torch.zeros_like(x).scatter_(
+                class_dim, index,
+                foreground.unsqueeze(class_dim).to(x.dtype))
+            loss = py_sigmoid_focal_loss(
+                x, onehot, gamma=2.0, alpha=0.25,
+                reduction='none').sum(class_dim)
+            counted = valid & foreground
+            loss = (loss * valid).sum() / counted.sum().clamp_min(1)
+        with torch.no_grad():
+            hits = (x.argmax(class_dim) == index.squeeze(class_dim))[counted]
+            accuracy = hits.float().mean() if hits.numel() else None
+    return loss, accuracy
+
+
 def task_loss(preds: Tensor,
               target: Tensor,
               name: str,
@@ -67,14 +124,13 @@ def task_loss(preds: Tensor,
               anchor_classes: Union[int, str, None] = None,
               align_corners: bool = False) -> Tuple[Tensor, Optional[Tensor]]:
     """The task loss a head of the student's kind trains with, and its
-    accuracy (:func:`~dist_mm.losses.relations.target_terms`).
+    accuracy (:func:`target_terms`).
 
     Dense logits given a label map of a higher resolution are upsampled
     bilinearly to it, as an mmseg decode head computes its loss; sigmoid
     anchor logits with ``anchor_classes`` take mmdet's per-anchor labels
     (:func:`anchor_targets`).
     """
-    from .relations import target_terms
     if anchor_classes is not None:
         preds, target = anchor_targets(preds, target, anchor_classes, name)
         return target_terms(preds, target, 2, activation, ignore_index)
