@@ -3,7 +3,7 @@ import os.path as osp
 import shutil
 from typing import List
 
-from .pairs import CONFIGS, DEFAULT_SCENE, NUM_VAL, Pair
+from .pairs import CONFIG_DIR, DEFAULT_SCENE, NUM_VAL, Pair
 
 
 def data_root(pair: Pair, scene: str) -> str:
@@ -28,7 +28,7 @@ def make_data(pair: Pair,
     if pair.task == 'seg':
         make_cityscapes(root, num_train, num_val, scene=scene)
     else:
-        cfg = Config.fromfile(osp.join(CONFIGS, pair.configs()['teacher']))
+        cfg = Config.fromfile(osp.join(CONFIG_DIR, pair.configs()['teacher']))
         make_coco(
             root,
             num_train,

@@ -4,7 +4,7 @@ from typing import Dict, List, NamedTuple
 
 from ..utils.paths import mim_dir
 
-CONFIGS = osp.join(mim_dir('configs'), 'demo')
+CONFIG_DIR = osp.join(mim_dir('configs'), 'demo')
 WORK = 'work_dirs/demo'
 SEG_DATA, DET_DATA = 'data/synthetic_cityscapes', 'data/synthetic_coco'
 # val images per dataset (DemoOptions.num_val): the box mAP of 64 images of
@@ -14,15 +14,18 @@ DEFAULT_SCENE = 'streets'  # written to SEG_DATA, where the configs read it
 
 
 class Pair(NamedTuple):
-    """A teacher / student pair of the demo."""
+    """A teacher / student pair of the demo, with the demo config of each of
+    its runs (in ``configs/demo``)."""
     task: str  # 'seg' or 'det'
-    config: str  # configs/demo/{<config>-r50_teacher,<config>-r18_student}
     title: str  # of the models, e.g. 'PSPNet'
     metric: str  # the tables' metric, a key of tools/test.py's metrics
     teacher_ckpt: str  # where the distillation demo configs read it
+    teacher: str  # the config of each run
+    baseline: str
+    dist: str
+    distplus: str
     student: str = 'R-18 (w16)'  # the student's backbone, for the tables
-    # a teacher of another family: its demo config and its table row
-    teacher_config: str = ''
+    # a teacher of another family: its table row
     teacher_title: str = ''
     # run only when asked for by name or with --task stronger (a pair
     # that would lengthen the default demo)
@@ -35,44 +38,49 @@ class Pair(NamedTuple):
 
     def configs(self) -> Dict[str, str]:
         """Demo config of each run, by run name."""
-        # a teacher of another family: 'mask2former-pspnet' -> 'pspnet'
-        student = self.config.split('-', 1)[1] \
-            if self.teacher_config else self.config
         return dict(
-            teacher=self.teacher_config
-            or f'{self.config}-r50_teacher_demo.py',
-            baseline=f'{student}-r18_student_demo.py',
-            dist=f'dist_{self.config}_demo.py',
-            distplus=f'distplus_{self.config}_demo.py')
+            teacher=self.teacher,
+            baseline=self.baseline,
+            dist=self.dist,
+            distplus=self.distplus)
 
 
 PAIRS = {
     'pspnet':
-    Pair('seg', 'pspnet', 'PSPNet', 'mIoU', f'{WORK}/teacher.pth'),
+    Pair('seg', 'PSPNet', 'mIoU', f'{WORK}/teacher.pth',
+         'pspnet-r50_teacher_demo.py', 'pspnet-r18_student_demo.py',
+         'dist_pspnet_demo.py', 'distplus_pspnet_demo.py'),
     'retinanet':
-    Pair('det', 'retinanet', 'RetinaNet', 'coco/bbox_mAP',
-         f'{WORK}/retinanet_teacher.pth'),
+    Pair('det', 'RetinaNet', 'coco/bbox_mAP', f'{WORK}/retinanet_teacher.pth',
+         'retinanet-r50_teacher_demo.py', 'retinanet-r18_student_demo.py',
+         'dist_retinanet_demo.py', 'distplus_retinanet_demo.py'),
     'faster-rcnn':
-    Pair('det', 'faster-rcnn', 'Faster R-CNN', 'coco/bbox_mAP',
-         f'{WORK}/faster_rcnn_teacher.pth', 'R-18 (w8)'),
+    Pair('det', 'Faster R-CNN', 'coco/bbox_mAP',
+         f'{WORK}/faster_rcnn_teacher.pth', 'faster-rcnn-r50_teacher_demo.py',
+         'faster-rcnn-r18_student_demo.py', 'dist_faster-rcnn_demo.py',
+         'distplus_faster-rcnn_demo.py', 'R-18 (w8)'),
     'mask2former':
     Pair(
         'seg',
-        'mask2former-pspnet',
         'PSPNet',
         'mIoU',
         f'{WORK}/mask2former_teacher.pth',
-        teacher_config='mask2former-r50_teacher_demo.py',
+        'mask2former-r50_teacher_demo.py',
+        'pspnet-r18_student_demo.py',
+        'dist_mask2former-pspnet_demo.py',
+        'distplus_mask2former-pspnet_demo.py',
         teacher_title='Mask2Former R-50 (w16) teacher',
         opt_in=True),
     'dino':
     Pair(
         'det',
-        'dino-retinanet',
         'RetinaNet',
         'coco/bbox_mAP',
         f'{WORK}/dino_teacher.pth',
-        teacher_config='dino-r50_teacher_demo.py',
+        'dino-r50_teacher_demo.py',
+        'retinanet-r18_student_demo.py',
+        'dist_dino-retinanet_demo.py',
+        'distplus_dino-retinanet_demo.py',
         teacher_title='DINO R-50 (w16) teacher',
         opt_in=True),
 }
@@ -101,7 +109,7 @@ def ablation_options(config: str, keep: tuple) -> List[str]:
             ``'acclimation'``.
     """
     from mmengine.config import Config
-    losses = Config.fromfile(osp.join(CONFIGS, config)).model.distiller \
+    losses = Config.fromfile(osp.join(CONFIG_DIR, config)).model.distiller \
         .distill_losses
     options = []
     for name, loss in losses.items():

@@ -14,7 +14,7 @@ import time
 from typing import Dict, List, Optional, Sequence
 
 from ..utils.paths import mim_dir
-from .pairs import CONFIGS, Pair
+from .pairs import CONFIG_DIR, Pair
 
 # mmengine's log lines worth showing (not the config dump)
 PROGRESS = re.compile(r' - mmengine - \w+ - (Iter|Epoch)\(|Error|Traceback')
@@ -117,7 +117,7 @@ def train_and_evaluate(pair: Pair,
     from mmengine.config import Config
     shutil.rmtree(work_dir, ignore_errors=True)
     os.makedirs(work_dir)
-    path = osp.join(CONFIGS, config)
+    path = osp.join(CONFIG_DIR, config)
     with _CONFIG_LOCK:  # mmengine's Config imports modules while parsing
         cfg = Config.fromfile(path)
     total = cfg.train_cfg.max_iters

@@ -8,7 +8,7 @@ import torch
 from mmengine.config import Config
 
 from ..datasets import make_cityscapes
-from ..demo.pairs import CONFIGS as DEMO_CONFIGS
+from ..demo.pairs import CONFIG_DIR as DEMO_CONFIGS
 
 
 def prepare_demo_dir(path: Path,
