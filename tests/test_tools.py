@@ -541,13 +541,13 @@ def test_distill_benchmark_builds_and_runs_each_step(kind, capsys):
     """``dist_mm.benchmarks.distill.build_steps``: every variant of a pair
     (the shipped configs, random weights, small images) runs a training
     step; a pair MMRazor cannot run leaves (c) out and says so."""
-    from dist_mm.benchmarks.distill import (PAIRS, build_steps, pair_settings,
-                                            report)
+    from dist_mm.benchmarks.distill import (BENCHMARK_PAIRS, build_steps,
+                                            pair_settings, report)
     from mmengine.registry import DefaultScope
     DefaultScope.get_instance(f'test_benchmark_{kind}', scope_name='mmrazor')
     pair = pair_settings(kind, (64, 128), batch=2)
     steps = build_steps(pair, ['c', 'd', 'd1', 'd+'])
-    mmrazor = PAIRS[kind].get('mmrazor', True)
+    mmrazor = BENCHMARK_PAIRS[kind].get('mmrazor', True)
     assert set(steps) == {'a', 'b', 'd', 'd1', 'd+', 'f', 'fg'
                           } | ({'c'} if mmrazor else set())
     assert ('(c) left out' in capsys.readouterr().out) != mmrazor
@@ -555,3 +555,13 @@ def test_distill_benchmark_builds_and_runs_each_step(kind, capsys):
         step()
     report({key: dict(time=1.0, peak=1.0) for key in steps}, ['c', 'd'])
     assert 'd   / (a + b) = 0.500' in capsys.readouterr().out
+
+
+def test_benchmark_variants_by_name_or_letter():
+    from dist_mm.benchmarks.distill import VARIANT_NAMES, variant_keys
+    assert variant_keys(['mmrazor', 'd', 'distplus',
+                         'dist-teacher-bf16']) == ['c', 'd', 'd+', 'd2']
+    assert set(map(VARIANT_NAMES.get,
+                   VARIANT_NAMES)) == set(variant_keys(list(VARIANT_NAMES)))
+    with pytest.raises(ValueError, match="unknown benchmark variants.*'dist'"):
+        variant_keys(['dsit'])

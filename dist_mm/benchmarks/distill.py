@@ -62,7 +62,7 @@ from .measure import exact_rss_env, measure_peaks, time_interleaved
 BN = dict(type='BN', requires_grad=True)
 # the package's configs of each pair ({method}: dist or distplus), built with
 # their student and teacher at benchmark size and with random weights
-CONFIGS = mim_dir('configs')
+CONFIG_DIR = mim_dir('configs')
 # the segmentation student: BN for SyncBN; the preprocessor pads training
 # batches to its crop size: make that the benchmark size, so that every
 # variant sees the same pixels
@@ -72,7 +72,7 @@ PSPNET_R18 = dict(
     decode_head=dict(norm_cfg=BN),
     auxiliary_head=dict(norm_cfg=BN),
     data_preprocessor=dict(size=(256, 512)))
-PAIRS = {
+BENCHMARK_PAIRS = {
     'det':
     dict(
         config='faster-rcnn/{method}_faster-rcnn_r101-fpn_faster-rcnn_r50-'
@@ -143,7 +143,7 @@ def package_model(pair: Dict, method: str, **options) -> Dict:
     """The model of the package's ``method`` config of ``pair``
     (``DISTPlusDistill``), with ``options`` (e.g. ``truncate_teacher``) set
     and the benchmark's overrides on student and teacher."""
-    path = osp.join(CONFIGS, pair['config'].format(method=method))
+    path = osp.join(CONFIG_DIR, pair['config'].format(method=method))
     model = Config.fromfile(path).model.to_dict()
     model.update(
         options,
@@ -256,6 +256,28 @@ VARIANTS = {  # name, package config, DISTPlusDistill options
            dict(teacher_autocast='float16')),
     'd+': ('dist_mm DIST+ (the distplus config)', 'distplus', {}),
 }
+#: the variants by descriptive name; the letters of :data:`VARIANTS` are the
+#: tables' short names and stay accepted as aliases
+VARIANT_NAMES = {
+    'mmrazor': 'c',
+    'dist': 'd',
+    'dist-whole-teacher': 'd1',
+    'dist-teacher-bf16': 'd2',
+    'dist-teacher-channels-last': 'd3',
+    'dist-teacher-fp16': 'd4',
+    'distplus': 'd+',
+}
+
+
+def variant_keys(names: Sequence[str]) -> List[str]:
+    """The letters of variants given by descriptive name or letter."""
+    keys = [VARIANT_NAMES.get(name, name) for name in names]
+    unknown = [n for n, k in zip(names, keys) if k not in VARIANTS]
+    if unknown:
+        raise ValueError(f'unknown benchmark variants {unknown}; choose from '
+                         f'{list(VARIANT_NAMES)} or their letters '
+                         f'{list(VARIANTS)}.')
+    return keys
 
 
 class _Features(torch.nn.Module):
@@ -299,9 +321,9 @@ FLOORS = {
 def pair_settings(kind: str,
                   size: Optional[Sequence[int]] = None,
                   batch: int = 2) -> Dict:
-    """:data:`PAIRS` ``[kind]`` at ``size`` (default: the pair's own) with
-    ``batch`` images per training batch."""
-    pair = dict(copy.deepcopy(PAIRS[kind]), kind=kind, batch=batch)
+    """:data:`BENCHMARK_PAIRS` ``[kind]`` at ``size`` (default: the pair's
+    own) with ``batch`` images per training batch."""
+    pair = dict(copy.deepcopy(BENCHMARK_PAIRS[kind]), kind=kind, batch=batch)
     if size:
         pair['size'] = tuple(size)
         for override in ('override', 'teacher_override'):
@@ -320,7 +342,7 @@ def build_steps(pair: Dict,
     if 'c' in variants and not pair.get('mmrazor', True):
         print(
             '(c) left out: MMRazor cannot run this teacher (see '
-            'dist_mm.benchmarks.distill.PAIRS)',
+            'dist_mm.benchmarks.distill.BENCHMARK_PAIRS)',
             flush=True)
         variants = [v for v in variants if v != 'c']
     torch.manual_seed(0)
@@ -396,8 +418,8 @@ def benchmark_pair(kind: str,
     second process, print the report and return the figures.
 
     Args:
-        kind: A key of :data:`PAIRS`: ``'det'``, ``'seg'``, or a stronger
-            teacher's pair, ``'mask2former'`` or ``'dino'``.
+        kind: A key of :data:`BENCHMARK_PAIRS`: ``'det'``, ``'seg'``, or a
+            stronger teacher's pair, ``'mask2former'`` or ``'dino'``.
         variants: Keys of :data:`VARIANTS` to time besides ``a`` and ``b``
             (with ``d``, also the floors ``f`` and ``fg``).
         reps: Rounds; times are their medians.
@@ -455,7 +477,9 @@ def run_distill_benchmark(pairs: Sequence[str] = ('det', 'seg'),
                           size: Optional[Sequence[int]] = None,
                           batch: int = 2) -> None:
     """:func:`benchmark_pair` for each of ``pairs``, each in a process of
-    its own (a fresh allocator), printing its report."""
+    its own (a fresh allocator), printing its report; ``variants`` by
+    descriptive name (:data:`VARIANT_NAMES`) or letter."""
+    variants = variant_keys(variants)
     if device.startswith('cuda') and not torch.cuda.is_available():
         raise RuntimeError(f'device {device!r}: torch {torch.__version__} '
                            'sees no CUDA device here.')

@@ -6,24 +6,30 @@ Example::
 
     python tools/analysis_tools/benchmark_distill.py --reps 5
     python tools/analysis_tools/benchmark_distill.py --device cuda \\
-        --variants c d d2 d4
+        --variants mmrazor dist dist-teacher-bf16 dist-teacher-fp16
 """
 import argparse
 
-from dist_mm.benchmarks.distill import PAIRS, VARIANTS, run_distill_benchmark
+from dist_mm.benchmarks.distill import (BENCHMARK_PAIRS, VARIANT_NAMES,
+                                        VARIANTS, run_distill_benchmark)
 
 if __name__ == '__main__':
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--reps', type=int, default=3)
     parser.add_argument(
-        '--pairs', nargs='+', default=['det', 'seg'], choices=sorted(PAIRS))
+        '--pairs',
+        nargs='+',
+        default=['det', 'seg'],
+        choices=sorted(BENCHMARK_PAIRS))
     parser.add_argument(
         '--variants',
         nargs='+',
-        default=list(VARIANTS),
-        choices=list(VARIANTS),
-        help='distillation variants to time besides a and b '
-        '(with d, also f and fg: its teacher pass alone)')
+        default=list(VARIANT_NAMES),
+        choices=list(VARIANT_NAMES) + list(VARIANTS),
+        help='distillation variants to time besides the student alone (a) '
+        'and the teacher inference (b), by name or by their letter in the '
+        'tables (c, d, d1-d4, d+); with dist (d), also its teacher pass '
+        'alone (f, fg)')
     parser.add_argument(
         '--device',
         default='cpu',
