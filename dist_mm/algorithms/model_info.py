@@ -35,16 +35,16 @@ def normalisation(model: nn.Module) -> Optional[tuple]:
 def resolve_anchor_classes(losses: Dict[str, nn.Module],
                            student: nn.Module) -> None:
     """Set the losses' ``anchor_classes='num_classes'`` (the contract's
-    :data:`~dist_mm.losses.base.NUM_CLASSES`) to the student's class count,
+    :data:`~dist_mm.losses.base.STUDENT_CLASSES`) to the student's class count,
     so that configs name no dataset's."""
-    from ..losses.base import NUM_CLASSES
+    from ..losses.base import STUDENT_CLASSES
     for name, loss in losses.items():
-        if getattr(loss, 'anchor_classes', None) != NUM_CLASSES:
+        if getattr(loss, 'anchor_classes', None) != STUDENT_CLASSES:
             continue
         count = num_classes(student)
         if count is None:
             raise ValueError(
-                f"{name}: anchor_classes='{NUM_CLASSES}', but the "
+                f"{name}: anchor_classes='{STUDENT_CLASSES}', but the "
                 f'student ({type(student).__name__}) has no head '
                 'with num_classes; give the class count.')
         loss.anchor_classes = count

@@ -26,7 +26,7 @@ class RelationLoss(nn.Module):
     term_weights: Dict[str, Optional[str]] = {}
     #: K of ``[N, A*K, H, W]`` sigmoid anchor logits, for a loss that lays
     #: them out per anchor; ``DISTPlusDistill`` replaces
-    #: :data:`NUM_CLASSES` by the student's class count
+    #: :data:`STUDENT_CLASSES` by the student's class count
     anchor_classes: Union[int, str, None] = None
     #: whether the loss trains the teacher's acclimated modules
     #: (``AcclimationWarmupHook`` ramps the weight of those that do)
@@ -74,15 +74,16 @@ def check_activation(activation: str) -> str:
 
 #: ``anchor_classes`` value that DISTPlusDistill replaces by the student's
 #: class count, so that configs name no dataset's class count
-NUM_CLASSES = 'num_classes'
+STUDENT_CLASSES = 'num_classes'
 
 
 def anchor_view(preds: Tensor, k: int, what: str) -> Tensor:
     """Sigmoid anchor-head logits ``[N, A*K, H, W]`` as ``[N, A, K, H, W]``
     (mmdet's channel order: anchor-major, class-minor)."""
-    if k == NUM_CLASSES:
+    if k == STUDENT_CLASSES:
         raise ValueError(
-            f"{what}: anchor_classes='{NUM_CLASSES}' is set to the student's "
+            f"{what}: anchor_classes='{STUDENT_CLASSES}' is set to the "
+            "student's "
             'class count by DISTPlusDistill; used on its own, the loss needs '
             'the class count itself (e.g. anchor_classes=80).')
     if preds.ndim != 4 or preds.shape[1] % k:
