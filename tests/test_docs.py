@@ -4,7 +4,8 @@
   missing file or a docstring the API pages cannot render fails it);
 * every config shown in the docs trains 2 iterations as written, from a
   user's clone, with the CPU-sized options of ``tests/test_config_runs.py``;
-* README stays a front page: short, and every docs page it links exists.
+* README stays a front page: short, and every docs page it links exists;
+* the paths, options and error messages the docs quote exist in the code.
 """
 import glob
 import os
@@ -45,6 +46,7 @@ def config_snippets():
 SNIPPETS = config_snippets()
 
 
+@pytest.mark.slow
 def test_docs_build_with_warnings_as_errors(tmp_path):
     proc = subprocess.run([
         sys.executable, '-m', 'sphinx', '-W', '--keep-going', '-q', '-b',
@@ -68,6 +70,7 @@ def test_docs_show_configs_of_each_kind():
     assert len(SNIPPETS) >= 3
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     'snippet', SNIPPETS, ids=[f'{p}:{i}' for p, i, _ in SNIPPETS])
 def test_docs_config_trains_as_written(
