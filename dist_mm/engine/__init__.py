@@ -3,10 +3,10 @@ from .hooks import (AcclimationWarmupHook, ParamSyncCheckHook,
                     check_params_in_sync)
 from .optim_wrappers import (AMP_INIT_SCALE, CPUAmpOptimWrapper,
                              amp_optim_wrapper)
-from .runner import (EXIT_INTERRUPTED, INTERRUPTED_MARKER, PREEMPTION_SIGNALS,
-                     ResumableEpochBasedTrainLoop, TrainingInterrupted,
-                     find_resumable_checkpoint, restart_reason,
-                     signal_safe_worker_init)
+from .preemption import (EXIT_INTERRUPTED, INTERRUPTED_MARKER,
+                         PREEMPTION_SIGNALS, ResumableEpochBasedTrainLoop,
+                         TrainingInterrupted, find_resumable_checkpoint,
+                         restart_reason, signal_safe_worker_init)
 
 __all__ = [
     'AcclimationWarmupHook', 'ParamSyncCheckHook', 'PreemptionCheckpointHook',

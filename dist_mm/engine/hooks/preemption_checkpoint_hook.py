@@ -16,10 +16,10 @@ from mmengine.registry import HOOKS
 from mmengine.runner import EpochBasedTrainLoop
 
 from ...compat import atomic_write_bytes
-from ..runner.resumable_epoch_loop import ResumableEpochBasedTrainLoop
-from ..runner.resume import (EXIT_INTERRUPTED, INTERRUPTED_MARKER,
-                             TrainingInterrupted)
-from ..runner.worker_init import PREEMPTION_SIGNALS, SignalLike, as_signal
+from ..preemption.resumable_epoch_loop import ResumableEpochBasedTrainLoop
+from ..preemption.resume import (EXIT_INTERRUPTED, INTERRUPTED_MARKER,
+                                 TrainingInterrupted)
+from ..preemption.worker_init import PREEMPTION_SIGNALS, SignalLike, as_signal
 
 
 @HOOKS.register_module()
