@@ -1,65 +1,30 @@
-# DIST+: DIST on decode/aux logits + channel/spatial relations on the feature
-# the decode head consumes (backbone stage 4; a 1x1 connector lifts the
-# student's 512 channels to the teacher's 2048) + acclimation of the
-# teacher's last conv layer (decode_head.bottleneck) and classifier
-# (decode_head.conv_seg) from the non-target relation per pixel (target:
-# the ground-truth label, resized to stride 8; 255 pixels skipped).
+# DIST+: PSPNet R-101-D8 teacher -> PSPNet R-18-D8 student, Cityscapes
+# 512x1024, 80k iterations: DIST on decode/aux logits + stage-4 channel and
+# spatial relations + acclimation of the teacher's bottleneck and conv_seg,
+# its guard and its validation (configs/_base_/cityscapes_distillation.py).
 _base_ = [
-    './dist_pspnet_r101-d8_pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py'
+    'mmseg::pspnet/pspnet_r18-d8_4xb2-80k_cityscapes-512x1024.py',
+    '../_base_/cityscapes_distillation.py',
 ]
+custom_imports = dict(imports=['dist_mm'], allow_failed_imports=False)
 
-student_channels = 512
-teacher_channels = 2048
+teacher_cfg = 'mmseg::pspnet/pspnet_r101-d8_4xb2-80k_cityscapes-512x1024.py'
+teacher_ckpt = 'https://download.openmmlab.com/mmsegmentation/v0.5/pspnet/pspnet_r101-d8_512x1024_80k_cityscapes/pspnet_r101-d8_512x1024_80k_cityscapes_20200606_112211-e1e1100f.pth'  # noqa: E501
 
 model = dict(
-    acclimated_modules=['decode_head.bottleneck', 'decode_head.conv_seg'],
-    distiller=dict(
-        student_recorders=dict(
-            feat=dict(type='ModuleOutputs', source='backbone.layer4'),
-            gt=dict(
-                type='MethodOutputs',
-                source='mmseg.models.decode_heads.decode_head.'
-                'BaseDecodeHead._stack_batch_gt')),
-        teacher_recorders=dict(
-            feat=dict(type='ModuleOutputs', source='backbone.layer4')),
-        connectors=dict(
-            feat_s=dict(
-                type='ConvModuleConnector',
-                in_channel=student_channels,
-                out_channel=teacher_channels,
-                kernel_size=1,
-                norm_cfg=None,
-                act_cfg=None)),
-        distill_losses=dict(
-            loss_dist_feat=dict(
-                type='DISTFeatureLoss',
-                channel_weight=1.0,
-                spatial_weight=1.0,
-                loss_weight=1.0),
-            loss_acclimation=dict(
-                type='TeacherAcclimationLoss', loss_weight=1.0)),
-        loss_forward_mappings=dict(
-            loss_dist_feat=dict(
-                preds_S=dict(
-                    from_student=True, recorder='feat', connector='feat_s'),
-                preds_T=dict(from_student=False, recorder='feat')),
-            loss_acclimation=dict(
-                preds_T=dict(from_student=False, recorder='logits'),
-                preds_S=dict(from_student=True, recorder='logits'),
-                target=dict(from_student=True, recorder='gt')))))
+    _delete_=True,
+    _scope_='mmrazor',
+    type='DISTPlusDistill',
+    architecture=_base_.model,
+    teacher=dict(cfg_path=teacher_cfg),
+    teacher_ckpt=teacher_ckpt,
+    acclimated_modules=_base_.cs_acclimated_modules,
+    distiller=_base_.cs_distplus_distiller)
 
-# The acclimated teacher parts train at 1/100 of the student's lr and
-# without weight decay (dist_mm default), so that acclimation keeps the
-# teacher a teacher (docs/en/design_decisions.md).
-optim_wrapper = dict(
-    paramwise_cfg=dict(
-        custom_keys={'teacher.': dict(lr_mult=0.01, decay_mult=0.0)}))
-
-# Each validation also evaluates the acclimated teacher as it stands (logged
-# as teacher.<metric>); save_best keeps using the student's metrics.
-val_cfg = dict(type='mmrazor.SingleTeacherDistillValLoop')
-# Stop if acclimation costs the teacher more than 5 points of accuracy on
-# the training batches (see TeacherGuardHook).
-custom_hooks = [
-    dict(type='TeacherGuardHook', max_drop=0.05, window=50, action='stop')
-]
+find_unused_parameters = False
+# mmseg configs keep a top-level data_preprocessor that the Runner would hand
+# to the algorithm; unset it so the student's own one is the only one.
+data_preprocessor = None
+optim_wrapper = dict(paramwise_cfg=_base_.cs_teacher_paramwise_cfg)
+val_cfg = _base_.cs_teacher_val_cfg
+custom_hooks = _base_.cs_teacher_guard
