@@ -239,3 +239,28 @@ def test_dino_fitted_head_uses_the_students_assignment_and_layout():
     for _ in range(2):
         log_vars = model.train_step(copy.copy(batch), optim)
         assert torch.isfinite(log_vars['loss'])
+
+
+def test_analyze_pair_measures_targets_and_balance(tmp_path, monkeypatch):
+    """``tools/analysis_tools/analyze_pair.py``'s logic on the PSPNet demo
+    pair (labels from the batch: its DIST losses take none): the target
+    statistics of teacher and student, the loss terms against the student's
+    task loss, and the picture."""
+    from dist_mm.analysis import analyze_pair
+    from dist_mm.testing import DEMO_CONFIGS, prepare_demo_dir
+    prepare_demo_dir(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    picture = tmp_path / 'pair.png'
+    result = analyze_pair(
+        osp.join(DEMO_CONFIGS, 'distplus_pspnet_demo.py'),
+        batches=1,
+        picture=str(picture))
+    targets = result['targets.loss_dist_decode']
+    for who in ('teacher', 'student'):
+        for key in ('acc', 'p_label', 'entropy', 'non_target_structure'):
+            assert 0 <= targets[f'{who}.{key}'] <= 1, (who, key)
+    losses = result['losses']
+    assert losses['student'] == pytest.approx(
+        losses['student.decode.loss_ce'] + losses['student.aux.loss_ce'])
+    assert {'distill.loss_dist_decode', 'rel.dist_decode.inter'} <= set(losses)
+    assert picture.stat().st_size > 0

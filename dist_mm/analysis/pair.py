@@ -88,7 +88,8 @@ def analyze_pair(config: str,
     """Run a DIST / DIST+ config's algorithm on a few batches, without
     training, and measure its targets and loss terms.
 
-    For each ``DISTLogitLoss`` with a softmax activation and a label map:
+    For each loss with a softmax activation comparing dense student and
+    teacher logits (``preds_S``, ``preds_T``), given the label map:
     :func:`target_statistics` of the teacher's target and of the student's
     logits at the loss's temperature. For every loss: its weighted value
     against the student's task loss (the balance of the first steps), and
@@ -146,8 +147,9 @@ def analyze_pair(config: str,
                 data = model.data_preprocessor(batch, training=True)
                 values = model.loss(data['inputs'], data['data_samples'])
                 _add_losses(sums['losses'], values)
+                labels = batch_labels(data['data_samples'])
                 for name, kwargs in keep.inputs.items():
-                    stats = _logit_stats(losses[name], kwargs)
+                    stats = _logit_stats(losses[name], kwargs, labels)
                     for key, value in stats.items():
                         sums[f'targets.{name}'][key].append(value)
                 if shown is None and picture:
@@ -177,11 +179,22 @@ def _add_losses(sums: Dict[str, List[float]], values: Dict[str,
     sums['student'].append(student)
 
 
-def _logit_stats(loss: RelationLoss, kwargs: dict) -> Dict[str, float]:
+def batch_labels(samples) -> Optional[Tensor]:
+    """The ``[N, H, W]`` label maps of a segmentation batch (None for
+    other tasks)."""
+    if not samples or 'gt_sem_seg' not in samples[0]:
+        return None
+    return torch.stack([s.gt_sem_seg.data[0] for s in samples])
+
+
+def _logit_stats(loss: RelationLoss, kwargs: dict,
+                 labels: Optional[Tensor]) -> Dict[str, float]:
     """Teacher and student :func:`target_statistics` of one DIST logit
-    loss's inputs (softmax dense logits with a label map only)."""
+    loss's inputs (softmax dense logits; the loss's ``gt_labels``, else the
+    batch's label maps)."""
     preds_s, preds_t = kwargs.get('preds_S'), kwargs.get('preds_T')
-    labels = kwargs.get('gt_labels')
+    if kwargs.get('gt_labels') is not None:
+        labels = kwargs['gt_labels']
     if labels is None or preds_t is None or preds_t.ndim != 4 or \
             getattr(loss, 'activation', None) != 'softmax':
         return {}
@@ -206,10 +219,12 @@ def write_picture(path: str,
     import matplotlib.pyplot as plt
     rows = []
     for name, kwargs in inputs.items():
-        if kwargs.get('gt_labels') is None or \
-                kwargs.get('preds_S') is None or kwargs['preds_T'].ndim != 4:
+        labels = kwargs.get('gt_labels')
+        if labels is None:
+            labels = batch_labels(data['data_samples'])
+        if labels is None or kwargs.get('preds_S') is None or \
+                kwargs.get('preds_T') is None or kwargs['preds_T'].ndim != 4:
             continue
-        labels = kwargs['gt_labels']
         labels = labels[:, 0] if labels.ndim == 4 else labels
         rows.append((f'{name}: labels', labels))
         rows.append((f'{name}: teacher', kwargs['preds_T'].argmax(1)))

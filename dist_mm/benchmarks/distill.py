@@ -139,12 +139,16 @@ def batch_for(kind: str, size, num_images: int = 2) -> Dict:
     return seg_batch(num_images, size=size)
 
 
+def config_path(pair: Dict, method: str) -> str:
+    """The package's ``method`` config of ``pair``."""
+    return osp.join(CONFIG_DIR, pair['config'].format(method=method))
+
+
 def package_model(pair: Dict, method: str, **options) -> Dict:
     """The model of the package's ``method`` config of ``pair``
     (``DISTPlusDistill``), with ``options`` (e.g. ``truncate_teacher``) set
     and the benchmark's overrides on student and teacher."""
-    path = osp.join(CONFIG_DIR, pair['config'].format(method=method))
-    model = Config.fromfile(path).model.to_dict()
+    model = Config.fromfile(config_path(pair, method)).model.to_dict()
     model.update(
         options,
         teacher_ckpt=None,  # random: see calibrate_bn
@@ -255,6 +259,7 @@ VARIANTS = {  # name, package config, DISTPlusDistill options
     'd4': ('d + teacher fp16 autocast', 'dist',
            dict(teacher_autocast='float16')),
     'd+': ('dist_mm DIST+ (the distplus config)', 'distplus', {}),
+    'h': ('dist_mm DIST+ through a fitted teacher head', 'distplus-head', {}),
 }
 #: the variants by descriptive name; the letters of :data:`VARIANTS` are the
 #: tables' short names and stay accepted as aliases
@@ -266,6 +271,7 @@ VARIANT_NAMES = {
     'dist-teacher-channels-last': 'd3',
     'dist-teacher-fp16': 'd4',
     'distplus': 'd+',
+    'distplus-head': 'h',
 }
 
 
@@ -345,6 +351,15 @@ def build_steps(pair: Dict,
             'dist_mm.benchmarks.distill.BENCHMARK_PAIRS)',
             flush=True)
         variants = [v for v in variants if v != 'c']
+    missing = [
+        v for v in variants
+        if not osp.exists(config_path(pair, VARIANTS[v][1]))
+    ]
+    for v in missing:
+        print(
+            f'({v}) left out: the pair has no {VARIANTS[v][1]} config',
+            flush=True)
+    variants = [v for v in variants if v not in missing]
     torch.manual_seed(0)
     plain = package_model(pair, 'dist')
     student = build_model(plain['architecture']).to(device)
