@@ -85,6 +85,8 @@ def mask2former_distiller(dims=32, student_channels=64):
     distiller = copy.deepcopy(base.m2f_distplus_distiller.to_dict())
     distiller['connectors']['feat_s'].update(
         in_channel=student_channels, out_channel=dims)
+    distiller['connectors']['t_head']['head'].update(
+        in_channels=dims, channels=16, norm_cfg=dict(type='BN'))
     return distiller
 
 
@@ -211,7 +213,8 @@ def test_query_teacher_refusals_say_what_to_change():
         ('decode_head.loss_cls', 'its loss modules never run'),
     ]:
         distiller = mask2former_distiller()
-        distiller['teacher_recorders']['masks']['source'] = source
+        distiller['teacher_recorders']['masks'] = dict(
+            type='ModuleOutputs', source=source)
         with pytest.raises(ValueError, match=message):
             MODELS.build(query_distill(distiller=distiller))
     with pytest.raises(ValueError, match='teacher predicts 19 classes but'):

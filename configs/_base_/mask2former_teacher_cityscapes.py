@@ -42,56 +42,26 @@ m2f_dist_distiller = dict(
             preds_T=dict(
                 from_student=False, recorder='masks', connector='t_logits'),
             gt_labels=dict(from_student=True, recorder='gt'))))
-# DIST+: and the channel / spatial relations between the pixel decoder's
-# stride-8 map (its multi-scale outputs run from stride 32 to 8: index 2)
-# and the student's stage 4 through a 1x1 conv. No acclimation: a
-# query-based teacher is refused it (see the docs).
-m2f_distplus_distiller = dict(
-    m2f_dist_distiller,
-    student_recorders=dict(
-        m2f_dist_distiller['student_recorders'],
-        feat=dict(type='ModuleOutputs', source='backbone.layer4')),
-    teacher_recorders=dict(
-        m2f_dist_distiller['teacher_recorders'],
-        pixel=dict(type='ModuleOutputs', source='decode_head.pixel_decoder')),
-    connectors=dict(
-        m2f_dist_distiller['connectors'],
-        feat_s=dict(
-            type='ConvModuleConnector',
-            in_channel=student_channels,
-            out_channel=m2f_channels,
-            kernel_size=1,
-            norm_cfg=None,
-            act_cfg=None)),
-    distill_losses=dict(
-        m2f_dist_distiller['distill_losses'],
-        loss_dist_feat=dict(
-            type='DISTFeatureLoss',
-            channel_weight=1.0,
-            spatial_weight=1.0,
-            loss_weight=1.0)),
-    loss_forward_mappings=dict(
-        m2f_dist_distiller['loss_forward_mappings'],
-        loss_dist_feat=dict(
-            preds_S=dict(
-                from_student=True, recorder='feat', connector='feat_s'),
-            preds_T=dict(
-                from_student=False,
-                recorder='pixel',
-                data_idx=1,
-                connector_idx=2))))
-# DIST+ through a fitted head: a PSPHead (the PSPNet student's kind) on the
-# pixel decoder's stride-8 map, trained on the task with the student's
-# labels while the teacher stays frozen (TeacherHeadFitLoss; its logits are
-# detached by DISTLogitLoss), is the logit target of both student heads at
-# their own stride 8; the feature relations are those of DIST+ above. The
-# transformer decoder is not read, so it does not run.
+# DIST+: the logit target of both student heads is a fitted head of the
+# student's kind instead of the teacher's per-pixel mixture, and the channel
+# / spatial relations are added.
+# - The head: a PSPHead on the pixel decoder's stride-4 mask features (the
+#   map the queries' mask embeddings read), trained with the student's
+#   cross-entropy on the label map while the teacher stays frozen
+#   (TeacherHeadFitLoss; DISTLogitLoss detaches its logits). The student's
+#   stride-8 logits are resized to it; ignore-label pixels are left out.
+#   The transformer decoder is not read, so it does not run.
+# - The relations: the pixel decoder's stride-8 map (its multi-scale outputs
+#   run from stride 32 to 8: index 2) against the student's stage 4 through
+#   a 1x1 conv.
+# No acclimation: a query-based teacher is refused it; the fitted head takes
+# its place (docs/en/user_guides/stronger_teachers.md).
 m2f_head = dict(
     type='TeacherDenseHead',
     head=dict(
         type='mmseg.PSPHead',
         in_channels=m2f_channels,
-        in_index=2,
+        in_index=0,
         channels=512,
         pool_scales=(1, 2, 3, 6),
         dropout_ratio=0.1,
@@ -99,24 +69,46 @@ m2f_head = dict(
         norm_cfg=dict(type='SyncBN', requires_grad=True),
         align_corners=False))
 m2f_head_logits = dict(
-    from_student=False, recorder='pixel', data_idx=1, connector='t_head')
-m2f_head_distiller = dict(
-    m2f_distplus_distiller,
+    from_student=False, recorder='pixel', data_idx=0, connector='t_head')
+m2f_distplus_distiller = dict(
+    m2f_dist_distiller,
+    student_recorders=dict(
+        m2f_dist_distiller['student_recorders'],
+        feat=dict(type='ModuleOutputs', source='backbone.layer4')),
     teacher_recorders=dict(
         pixel=dict(type='ModuleOutputs', source='decode_head.pixel_decoder')),
-    connectors=dict(m2f_distplus_distiller['connectors'], t_head=m2f_head),
+    connectors=dict(
+        feat_s=dict(
+            type='ConvModuleConnector',
+            in_channel=student_channels,
+            out_channel=m2f_channels,
+            kernel_size=1,
+            norm_cfg=None,
+            act_cfg=None),
+        t_head=m2f_head),
     distill_losses=dict(
-        m2f_distplus_distiller['distill_losses'],
+        m2f_dist_distiller['distill_losses'],
+        loss_dist_feat=dict(
+            type='DISTFeatureLoss',
+            channel_weight=1.0,
+            spatial_weight=1.0,
+            loss_weight=1.0),
         loss_head_fit=dict(type='TeacherHeadFitLoss', loss_weight=1.0)),
     loss_forward_mappings=dict(
-        m2f_distplus_distiller['loss_forward_mappings'],
         loss_dist_decode=dict(
-            m2f_distplus_distiller['loss_forward_mappings']
-            ['loss_dist_decode'],
+            m2f_dist_distiller['loss_forward_mappings']['loss_dist_decode'],
             preds_T=m2f_head_logits),
         loss_dist_aux=dict(
-            m2f_distplus_distiller['loss_forward_mappings']['loss_dist_aux'],
+            m2f_dist_distiller['loss_forward_mappings']['loss_dist_aux'],
             preds_T=m2f_head_logits),
+        loss_dist_feat=dict(
+            preds_S=dict(
+                from_student=True, recorder='feat', connector='feat_s'),
+            preds_T=dict(
+                from_student=False,
+                recorder='pixel',
+                data_idx=1,
+                connector_idx=2)),
         loss_head_fit=dict(
             preds_T=m2f_head_logits,
             target=dict(from_student=True, recorder='gt'))))

@@ -259,7 +259,6 @@ VARIANTS = {  # name, package config, DISTPlusDistill options
     'd4': ('d + teacher fp16 autocast', 'dist',
            dict(teacher_autocast='float16')),
     'd+': ('dist_mm DIST+ (the distplus config)', 'distplus', {}),
-    'h': ('dist_mm DIST+ through a fitted teacher head', 'distplus-head', {}),
 }
 #: the variants by descriptive name; the letters of :data:`VARIANTS` are the
 #: tables' short names and stay accepted as aliases
@@ -271,7 +270,6 @@ VARIANT_NAMES = {
     'dist-teacher-channels-last': 'd3',
     'dist-teacher-fp16': 'd4',
     'distplus': 'd+',
-    'distplus-head': 'h',
 }
 
 
@@ -351,15 +349,6 @@ def build_steps(pair: Dict,
             'dist_mm.benchmarks.distill.BENCHMARK_PAIRS)',
             flush=True)
         variants = [v for v in variants if v != 'c']
-    missing = [
-        v for v in variants
-        if not osp.exists(config_path(pair, VARIANTS[v][1]))
-    ]
-    for v in missing:
-        print(
-            f'({v}) left out: the pair has no {VARIANTS[v][1]} config',
-            flush=True)
-    variants = [v for v in variants if v not in missing]
     torch.manual_seed(0)
     plain = package_model(pair, 'dist')
     student = build_model(plain['architecture']).to(device)

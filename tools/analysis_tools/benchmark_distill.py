@@ -28,7 +28,7 @@ if __name__ == '__main__':
         choices=list(VARIANT_NAMES) + list(VARIANTS),
         help='distillation variants to time besides the student alone (a) '
         'and the teacher inference (b), by name or by their letter in the '
-        'tables (c, d, d1-d4, d+, h); with dist (d), also its teacher pass '
+        'tables (c, d, d1-d4, d+); with dist (d), also its teacher pass '
         'alone (f, fg)')
     parser.add_argument(
         '--device',
