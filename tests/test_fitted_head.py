@@ -252,3 +252,12 @@ def test_analyze_pair_measures_targets_and_balance(tmp_path, monkeypatch):
         losses['student.decode.loss_ce'] + losses['student.aux.loss_ce'])
     assert {'distill.loss_dist_decode', 'rel.dist_decode.inter'} <= set(losses)
     assert picture.stat().st_size > 0
+
+
+def test_dense_head_is_initialised_by_its_init_cfg():
+    """The head's init_cfg applies when the algorithm is built (mmengine's
+    init_weights() does not reach MMRazor's connectors): RetinaNet's prior
+    bias of the DINO fitted head."""
+    model = demo_model('distplus-head_dino-retinanet_demo.py')
+    bias = model.distiller.connectors['t_head'].head.conv_seg.bias
+    torch.testing.assert_close(bias, torch.full_like(bias, -4.595))

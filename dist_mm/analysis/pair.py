@@ -123,6 +123,7 @@ def analyze_pair(config: str,
     from mmengine.registry import DefaultScope
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         model = MODELS.build(cfg.model)
+        model.init_weights()  # as the Runner does (the teacher stays loaded)
         if checkpoint:
             load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
         loader = Runner.build_dataloader(cfg[f'{split}_dataloader'])

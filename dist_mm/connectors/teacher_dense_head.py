@@ -41,6 +41,10 @@ class TeacherDenseHead(BaseConnector):
         scope = str(head.get('type', '')).rpartition('.')[0] or None
         with DefaultScope.overwrite_default_scope(scope):
             self.head = MODELS.build(head)
+        # initialised here, by its init_cfg (e.g. a classifier's prior
+        # bias): MMRazor keeps connectors in an nn.ModuleDict, which
+        # mmengine's init_weights() does not recurse into
+        self.head.init_weights()
 
     def forward_train(self, feats: Union[Tensor, Sequence[Tensor]]) -> Tensor:
         if isinstance(feats, Tensor):
