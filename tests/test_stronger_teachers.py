@@ -85,8 +85,6 @@ def mask2former_distiller(dims=32, student_channels=64):
     distiller = copy.deepcopy(base.m2f_distplus_distiller.to_dict())
     distiller['connectors']['feat_s'].update(
         in_channel=student_channels, out_channel=dims)
-    distiller['connectors']['t_head']['head'].update(
-        in_channels=dims, channels=16, norm_cfg=dict(type='BN'))
     return distiller
 
 

@@ -42,9 +42,48 @@ m2f_dist_distiller = dict(
             preds_T=dict(
                 from_student=False, recorder='masks', connector='t_logits'),
             gt_labels=dict(from_student=True, recorder='gt'))))
-# DIST+: the logit target of both student heads is a fitted head of the
-# student's kind instead of the teacher's per-pixel mixture, and the channel
-# / spatial relations are added.
+# DIST+: and the channel / spatial relations between the pixel decoder's
+# stride-8 map (its multi-scale outputs run from stride 32 to 8: index 2)
+# and the student's stage 4 through a 1x1 conv. No acclimation: a
+# query-based teacher is refused it (see the docs).
+m2f_distplus_distiller = dict(
+    m2f_dist_distiller,
+    student_recorders=dict(
+        m2f_dist_distiller['student_recorders'],
+        feat=dict(type='ModuleOutputs', source='backbone.layer4')),
+    teacher_recorders=dict(
+        m2f_dist_distiller['teacher_recorders'],
+        pixel=dict(type='ModuleOutputs', source='decode_head.pixel_decoder')),
+    connectors=dict(
+        m2f_dist_distiller['connectors'],
+        feat_s=dict(
+            type='ConvModuleConnector',
+            in_channel=student_channels,
+            out_channel=m2f_channels,
+            kernel_size=1,
+            norm_cfg=None,
+            act_cfg=None)),
+    distill_losses=dict(
+        m2f_dist_distiller['distill_losses'],
+        loss_dist_feat=dict(
+            type='DISTFeatureLoss',
+            channel_weight=1.0,
+            spatial_weight=1.0,
+            loss_weight=1.0)),
+    loss_forward_mappings=dict(
+        m2f_dist_distiller['loss_forward_mappings'],
+        loss_dist_feat=dict(
+            preds_S=dict(
+                from_student=True, recorder='feat', connector='feat_s'),
+            preds_T=dict(
+                from_student=False,
+                recorder='pixel',
+                data_idx=1,
+                connector_idx=2))))
+# DIST+ through a fitted head (an option; docs/en/user_guides/
+# stronger_teachers.md has what it gave): the logit target of both student
+# heads is a fitted head of the student's kind instead of the teacher's
+# per-pixel mixture, and the channel / spatial relations are added.
 # - The head: a PSPHead on the pixel decoder's stride-4 mask features (the
 #   map the queries' mask embeddings read), trained with the student's
 #   cross-entropy on the label map while the teacher stays frozen
@@ -54,8 +93,6 @@ m2f_dist_distiller = dict(
 # - The relations: the pixel decoder's stride-8 map (its multi-scale outputs
 #   run from stride 32 to 8: index 2) against the student's stage 4 through
 #   a 1x1 conv.
-# No acclimation: a query-based teacher is refused it; the fitted head takes
-# its place (docs/en/user_guides/stronger_teachers.md).
 m2f_head = dict(
     type='TeacherDenseHead',
     head=dict(
@@ -70,7 +107,7 @@ m2f_head = dict(
         align_corners=False))
 m2f_head_logits = dict(
     from_student=False, recorder='pixel', data_idx=0, connector='t_head')
-m2f_distplus_distiller = dict(
+m2f_head_distiller = dict(
     m2f_dist_distiller,
     student_recorders=dict(
         m2f_dist_distiller['student_recorders'],

@@ -1,5 +1,4 @@
-# DIST+ from a query-based teacher (logits through a PSPHead fitted on its
-# mask features, and feature relations): Mask2Former
+# DIST+ (logits and feature relations) from a query-based teacher: Mask2Former
 # Swin-L (Cityscapes, zoo) -> DeepLabV3 R-18-D8, Cityscapes 512x1024, the
 # student's zoo schedule (80k iterations, 4 GPUs x 2 images). What is read
 # and why: configs/_base_/mask2former_teacher_cityscapes.py and

@@ -9,16 +9,10 @@ model = dict(
     architecture=_base_.demo_student,
     teacher=dict(override=_base_.demo_mask2former),
     teacher_ckpt=_base_.demo_mask2former_ckpt,
-    # the demo widths of the fitted head (the student's decode head's) and
-    # of the stage-4 feature connector, and the demo's weight of the
-    # feature relations (as in distplus_pspnet_demo.py)
+    # the demo widths of the stage-4 feature connector, and the demo's
+    # weight of the feature relations (as in distplus_pspnet_demo.py)
     distiller=dict(
         connectors=dict(
-            t_head=dict(
-                head=dict(
-                    in_channels=_base_.demo_m2f_width,
-                    channels=32,
-                    norm_cfg=_base_.demo_bn)),
             feat_s=dict(in_channel=128, out_channel=_base_.demo_m2f_width)),
         distill_losses=dict(
             loss_dist_feat=dict(loss_weight=0.02),
