@@ -273,3 +273,21 @@ def test_dense_head_is_initialised_by_its_init_cfg():
     model = demo_model('distplus-head_dino-retinanet_demo.py')
     bias = model.distiller.connectors['t_head'].head.conv_seg.bias
     torch.testing.assert_close(bias, torch.full_like(bias, -4.595))
+
+
+def test_analyze_pair_skips_losses_without_a_student_side(
+        tmp_path, monkeypatch):
+    """A fitted head's task loss (teacher logits and labels only) has no
+    target statistics; the DIST losses reading the head do."""
+    from dist_mm.analysis import analyze_pair
+    from dist_mm.datasets import make_cityscapes
+    make_cityscapes(str(tmp_path / 'data' / 'synthetic_cityscapes'), 4, 4)
+    monkeypatch.chdir(tmp_path)
+    result = analyze_pair(
+        osp.join(ROOT, 'configs', 'demo',
+                 'distplus-head_mask2former-pspnet_demo.py'),
+        batches=1,
+        cfg_options={'model.teacher_ckpt': None})
+    assert 'targets.loss_dist_decode' in result
+    assert 'targets.loss_head_fit' not in result
+    assert 'distill.loss_head_fit' in result['losses']

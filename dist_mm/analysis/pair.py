@@ -196,7 +196,8 @@ def _logit_stats(loss: RelationLoss, kwargs: dict,
     preds_s, preds_t = kwargs.get('preds_S'), kwargs.get('preds_T')
     if kwargs.get('gt_labels') is not None:
         labels = kwargs['gt_labels']
-    if labels is None or preds_t is None or preds_t.ndim != 4 or \
+    if labels is None or preds_s is None or preds_t is None or \
+            preds_t.ndim != 4 or \
             getattr(loss, 'activation', None) != 'softmax':
         return {}
     out = {}
