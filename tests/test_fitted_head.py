@@ -18,20 +18,27 @@ from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 
 from tests.helpers import calls_of
-from .test_stronger_teachers import (BASES, ROOT, SEG_SIZE, build,
-                                     distill_losses, query_distill)
+from .test_stronger_teachers import (ROOT, SEG_SIZE, build, distill_losses,
+                                     mask2former_distiller, query_distill)
 
 
-def head_distiller(dims=32, student_channels=64):
+def head_distiller():
     """The Mask2Former fitted-head distiller, at the tiny widths."""
-    base = Config.fromfile(
-        osp.join(BASES, 'mask2former_teacher_cityscapes.py'))
-    distiller = copy.deepcopy(base.m2f_head_distiller.to_dict())
-    distiller['connectors']['feat_s'].update(
-        in_channel=student_channels, out_channel=dims)
+    distiller = mask2former_distiller('m2f_head_distiller')
     distiller['connectors']['t_head']['head'].update(
-        in_channels=dims, channels=16, norm_cfg=dict(type='BN'))
+        in_channels=32, channels=16, norm_cfg=dict(type='BN'))
     return distiller
+
+
+def two_train_steps(model, batch):
+    """Two SGD training steps with a finite loss; the last log."""
+    optim = OptimWrapper(
+        torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
+                        lr=0.01))
+    for _ in range(2):
+        log_vars = model.train_step(copy.copy(batch), optim)
+        assert torch.isfinite(log_vars['loss'])
+    return log_vars
 
 
 def reference_fit_loss(logits, labels, ignore_index=255):
@@ -120,12 +127,7 @@ def test_fitted_head_pair_runs_no_decoder_and_trains_only_the_head():
     head = model.distiller.connectors['t_head']
     before = copy.deepcopy(head.state_dict())
     teacher = copy.deepcopy(model.teacher.state_dict())
-    optim = OptimWrapper(
-        torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
-                        lr=0.01))
-    for _ in range(2):
-        log_vars = model.train_step(copy.copy(batch), optim)
-        assert torch.isfinite(log_vars['loss'])
+    log_vars = two_train_steps(model, batch)
     assert 'rel.head_fit.task' in log_vars and 'teacher.train_acc' in log_vars
     assert any(not torch.equal(before[k], v)
                for k, v in head.state_dict().items())
@@ -233,12 +235,7 @@ def test_dino_fitted_head_uses_the_students_assignment_and_layout():
     alpha = torch.where(onehot, 0.25, 0.75)
     expected = -(alpha * (1 - pt)**2 * pt.log()).sum() / (y < 3).sum()
     torch.testing.assert_close(losses['distill.loss_head_fit0'], expected)
-    optim = OptimWrapper(
-        torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
-                        lr=0.01))
-    for _ in range(2):
-        log_vars = model.train_step(copy.copy(batch), optim)
-        assert torch.isfinite(log_vars['loss'])
+    two_train_steps(model, batch)
 
 
 def test_analyze_pair_measures_targets_and_balance(tmp_path, monkeypatch):

@@ -78,11 +78,14 @@ def trains_and_truncation_changes_no_loss(cfg, batch):
 # --- query-based segmentation teachers -------------------------------------
 
 
-def mask2former_distiller(dims=32, student_channels=64):
-    """The shipped configs' DIST+ distiller, at the tiny widths."""
+def mask2former_distiller(name='m2f_distplus_distiller',
+                          dims=32,
+                          student_channels=64):
+    """A distiller of the shipped Mask2Former fragment (DIST+ by default),
+    at the tiny widths."""
     base = Config.fromfile(
         osp.join(BASES, 'mask2former_teacher_cityscapes.py'))
-    distiller = copy.deepcopy(base.m2f_distplus_distiller.to_dict())
+    distiller = copy.deepcopy(base[name].to_dict())
     distiller['connectors']['feat_s'].update(
         in_channel=student_channels, out_channel=dims)
     return distiller
