@@ -8,6 +8,10 @@ from typing import Dict, List, Optional
 import torch
 from torch import Tensor
 
+from mmengine.config import Config
+from mmengine.registry import MODELS, DefaultScope
+from mmengine.runner import Runner, load_checkpoint
+
 from ..losses import RelationLoss
 from ..losses.labels import resize_labels
 
@@ -107,20 +111,16 @@ def analyze_pair(config: str,
         cfg_options: Config overrides.
 
     Returns:
-        dict: ``targets`` (per loss, the mean statistics of teacher and
-        student), ``losses`` (mean weighted loss per key of the algorithm's
-        loss dict, ``student`` the sum of the student's task losses) and
-        ``relations`` (mean unweighted terms).
+        dict: ``losses``: the mean of each key of the algorithm's loss dict
+        (weighted losses, ``rel.*`` unweighted terms, ``teacher.train_acc``)
+        and ``student``, the sum of the student's task losses;
+        ``targets.<loss>``: the mean :func:`target_statistics` of teacher
+        (``teacher.*``) and student (``student.*``).
     """
-    from mmengine.config import Config
-    from mmengine.registry import MODELS
-    from mmengine.runner import Runner, load_checkpoint
-
     cfg = Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     cfg.setdefault('default_scope', 'mmrazor')
-    from mmengine.registry import DefaultScope
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         model = MODELS.build(cfg.model)
         model.init_weights()  # as the Runner does (the teacher stays loaded)
