@@ -25,6 +25,7 @@ def run_python(code: str) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
+@pytest.mark.slow
 def test_mmrazor_import_needs_the_fix_and_works_with_it():
     plain = run_python('import mmrazor.models')
     assert plain.returncode != 0
@@ -38,6 +39,7 @@ def test_mmrazor_import_needs_the_fix_and_works_with_it():
     assert 'SingleTeacherDistill' in fixed.stdout
 
 
+@pytest.mark.slow
 def test_import_leaves_the_recursion_limit_unchanged():
     """mmrazor.models raises the limit to 2**20 when imported; dist_mm
     puts it back, so runaway recursion still raises RecursionError."""
@@ -225,6 +227,7 @@ print('world', get_world_size(), type(ddp).__name__)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only fix')
 def test_cpu_launcher_needs_the_fix_and_works_with_it():
     plain = subprocess.run(

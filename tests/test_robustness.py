@@ -27,6 +27,8 @@ from mmengine.runner.checkpoint import save_checkpoint
 
 from tests.helpers import assert_same_tree, logged_losses
 
+pytestmark = pytest.mark.slow
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TRAIN = osp.join(ROOT, 'tools', 'train.py')
 DISTPLUS = osp.join(DEMO_CONFIGS, 'distplus_pspnet_demo.py')

@@ -58,6 +58,7 @@ def demo_run(tmp_path_factory):
     return cwd, out
 
 
+@pytest.mark.slow
 def test_mim_train_runs_the_packaged_train_script(demo_run):
     cwd, out = demo_run
     assert 'Iter(train) [3/3]' in out
@@ -65,6 +66,7 @@ def test_mim_train_runs_the_packaged_train_script(demo_run):
     assert (cwd / 'wd' / 'iter_3.pth').exists()
 
 
+@pytest.mark.slow
 def test_demo_configs_log_relation_terms_and_teacher_metrics_to_tensorboard(
         demo_run):
     """The demo configs log to TensorBoard (installed by setup_env.sh): the
@@ -85,6 +87,7 @@ def test_demo_configs_log_relation_terms_and_teacher_metrics_to_tensorboard(
     assert [e.step for e in acc.Scalars('loss')] == [1, 2, 3]
 
 
+@pytest.mark.slow
 def test_mim_test_evaluates_a_checkpoint(demo_run):
     cwd, _ = demo_run
     out = mim(
@@ -102,6 +105,7 @@ def test_mim_test_evaluates_a_checkpoint(demo_run):
     assert (cwd / 'metrics.json').exists()
 
 
+@pytest.mark.slow
 def test_converter_gives_a_plain_student_with_same_predictions(demo_run):
     cwd, _ = demo_run
     out = mim(
@@ -198,6 +202,7 @@ def test_amp_on_a_gpu_starts_the_loss_scale_where_dist_skips_no_step():
     assert sgd['type'] == 'OptimWrapper'  # the config is not changed
 
 
+@pytest.mark.slow
 def test_demo_progress_shows_log_lines_not_the_config_dump(demo_run):
     """tools/demo.py streams mmengine's progress lines of a real run, not
     the config dump (which lists ``'mIoU',`` among the metrics)."""
@@ -349,6 +354,7 @@ def test_demo_ablation_switches_off_exactly_the_other_terms(pair):
         assert on == set(keep), row
 
 
+@pytest.mark.slow
 def test_demo_runs_every_pair_and_writes_tables_and_plot(tmp_path):
     """tools/demo.py as a user runs it, all three pairs (segmentation on two
     scenes, and detection) at 2 iterations, two runs at a time across pairs:
@@ -536,6 +542,7 @@ def test_loss_benchmark_compares_equal_values_on_each_kind():
         assert all(r['time'] > 0 for r in result.values())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('kind', ['seg', 'mask2former', 'dino'])
 def test_distill_benchmark_builds_and_runs_each_step(kind, capsys):
     """``dist_mm.benchmarks.distill.build_steps``: every variant of a pair
