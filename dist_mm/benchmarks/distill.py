@@ -139,16 +139,12 @@ def batch_for(kind: str, size, num_images: int = 2) -> Dict:
     return seg_batch(num_images, size=size)
 
 
-def config_path(pair: Dict, method: str) -> str:
-    """The package's ``method`` config of ``pair``."""
-    return osp.join(CONFIG_DIR, pair['config'].format(method=method))
-
-
 def package_model(pair: Dict, method: str, **options) -> Dict:
     """The model of the package's ``method`` config of ``pair``
     (``DISTPlusDistill``), with ``options`` (e.g. ``truncate_teacher``) set
     and the benchmark's overrides on student and teacher."""
-    model = Config.fromfile(config_path(pair, method)).model.to_dict()
+    path = osp.join(CONFIG_DIR, pair['config'].format(method=method))
+    model = Config.fromfile(path).model.to_dict()
     model.update(
         options,
         teacher_ckpt=None,  # random: see calibrate_bn
