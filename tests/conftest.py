@@ -29,6 +29,7 @@ def teacher_ckpts(tmp_path_factory):
         if key not in cache:
             path = tmp_path_factory.mktemp('teachers') / f'{len(cache)}.pth'
             teacher = build_model(teacher_cfg.to_dict())
+            init_weights_offline(teacher)
             torch.save(
                 dict(state_dict=teacher.state_dict(), meta=dict(arch=key)),
                 path)
@@ -36,6 +37,20 @@ def teacher_ckpts(tmp_path_factory):
         return cache[key]
 
     return get
+
+
+def init_weights_offline(model: torch.nn.Module) -> None:
+    """``model.init_weights()`` without the ``Pretrained`` init_cfgs (they
+    download): some parameters are allocated uninitialised until then and
+    may hold NaN (DINO's ``level_embed``), which no trained teacher has."""
+    for module in model.modules():
+        cfgs = getattr(module, 'init_cfg', None)
+        if isinstance(cfgs, dict):
+            cfgs = [cfgs]
+        if cfgs:
+            kept = [c for c in cfgs if c.get('type') != 'Pretrained']
+            module.init_cfg = kept or None
+    model.init_weights()
 
 
 @pytest.fixture(scope='package')

@@ -239,6 +239,17 @@ def test_teacher_checkpoint_is_loaded_strictly(tmp_path):
             RuntimeError,
             match=r'(?s)does not fit.*missing keys.*fc_cls\.weight'):
         _build(cfg)
+    # and one that fits but holds NaN or inf (a diverged teacher)
+    diverged = dict(good.teacher.state_dict())
+    diverged['roi_head.bbox_head.fc_cls.bias'] = torch.full_like(
+        diverged['roi_head.bbox_head.fc_cls.bias'], float('nan'))
+    diverged['backbone.bn1.running_var'][0] = float('inf')
+    torch.save(dict(state_dict=diverged), other)
+    with pytest.raises(
+            ValueError,
+            match=r"other\.pth' holds NaN or inf in "
+            r'roi_head\.bbox_head\.fc_cls\.bias, backbone\.bn1\.running_var:'):
+        _build(cfg)
 
 
 def test_channel_mismatch_without_connector_names_the_connector():

@@ -154,9 +154,13 @@ CLASSIFIERS = dict(
 
 
 def build(name):
+    """The family's tiny model, initialised as the Runner does (DETR-family
+    detectors allocate ``level_embed`` uninitialised until then)."""
     torch.manual_seed(0)
     # (mmdet's DETR-family detectors write into their config dict)
-    return MODELS.build(copy.deepcopy(FAMILIES[name][0])).eval()
+    model = MODELS.build(copy.deepcopy(FAMILIES[name][0]))
+    model.init_weights()
+    return model.eval()
 
 
 def distill(student, teacher, s_rec, t_rec, loss='DISTLogitLoss', **kw):
@@ -176,6 +180,7 @@ def distill(student, teacher, s_rec, t_rec, loss='DISTLogitLoss', **kw):
             loss_forward_mappings=dict(loss=pair('s', 't'))),
         **kw)
     model = MODELS.build(cfg)
+    model.init_weights()
     model.train()
     return model
 

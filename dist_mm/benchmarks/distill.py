@@ -179,6 +179,14 @@ def mmrazor_model(model: Dict) -> Dict:
         teacher=build_model(model['teacher']))
 
 
+def initialised(model: torch.nn.Module) -> torch.nn.Module:
+    """``model`` after ``init_weights()``, as the Runner gives it: some
+    parameters are allocated uninitialised until then (DINO's and
+    Deformable DETR's ``level_embed``), and may hold NaN."""
+    model.init_weights()
+    return model
+
+
 def calibrate_bn(model: torch.nn.Module, batch: Dict) -> None:
     """Give BatchNorm layers the running statistics of the batch.
 
@@ -347,8 +355,8 @@ def build_steps(pair: Dict,
         variants = [v for v in variants if v != 'c']
     torch.manual_seed(0)
     plain = package_model(pair, 'dist')
-    student = build_model(plain['architecture']).to(device)
-    teacher = build_model(plain['teacher']).to(device)
+    student = initialised(build_model(plain['architecture'])).to(device)
+    teacher = initialised(build_model(plain['teacher'])).to(device)
     calibrate_bn(teacher, batch)
     steps = {
         'a': train_step(student, batch),
@@ -358,7 +366,7 @@ def build_steps(pair: Dict,
         _, method, options = VARIANTS[key]
         cfg = package_model(pair, method, **options)
         model = MODELS.build(mmrazor_model(cfg) if key == 'c' else cfg)
-        model.to(device)
+        initialised(model).to(device)
         calibrate_bn(model.teacher, batch)
         steps[key] = train_step(model, batch)
         if key == 'd':  # after d in each round: d's last student RoIs
