@@ -3,6 +3,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from .curve import CURVES, run_curves
 from .data import data_root, make_data
 from .pairs import PAIRS, WORK
 from .report import table, write_results
@@ -25,6 +26,8 @@ class DemoOptions:
         seeds: Student runs per model (seeds 0 .. N-1).
         jobs: Runs side by side, each with cores / N threads.
         ablation: Also the paper's Table 12 rows.
+        curve: Instead of the tables, the teacher-strength curve of each
+            selected pair that has one (:data:`~dist_mm.demo.curve.CURVES`).
         iters: Student iterations (teacher: twice as many); 0 keeps the
             configs' schedule.
         num_train: Training images per dataset.
@@ -37,6 +40,7 @@ class DemoOptions:
     seeds: int = 1
     jobs: int = 2
     ablation: bool = False
+    curve: bool = False
     iters: int = 0
     num_train: int = 256
     num_val: int = 0
@@ -91,6 +95,13 @@ def run_demo(options: DemoOptions) -> Dict[str, Dict]:
     os.chdir(options.cwd)
     os.makedirs(WORK, exist_ok=True)
     experiments = options.experiments()
+    if options.curve:
+        keys = [key for key in CURVES if key in dict(experiments)]
+        if not keys:
+            raise SystemExit(f'no teacher-strength curve among the pairs run; '
+                             f'the curves: {sorted(CURVES)}')
+        return run_curves(keys, options.scenes, options.seeds, options.jobs,
+                          options.iters, options.num_train, options.num_val)
     written = set()
     for key, scene in experiments:
         root = data_root(PAIRS[key], scene)
