@@ -228,8 +228,23 @@ def test_model_index_names_each_configs_teacher_and_student(path):
 
 # docs/en/model_zoo.md, "Config names"
 NAME = re.compile(r'(dist|distplus)(-[a-z0-9]+)*(_[a-z0-9]+(-[a-z0-9]+)*){6}')
-DEMO_NAME = re.compile(r'((dist|distplus)(-[a-z0-9]+)*_[a-z0-9-]+'
+DEMO_NAME = re.compile(r'((dist|distplus|kd|cwd)(-[a-z0-9]+)*_[a-z0-9-]+'
                        r'|[a-z0-9-]+-r\d+_(teacher|student))_demo')
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_configs_inherit_only_zoo_configs_and_fragments(path):
+    """A shipped config reads in itself: its bases are its student's
+    ``mmdet::`` / ``mmseg::`` config and fragments of ``configs/_base_``,
+    never another shipped config."""
+    bases = Config._get_base_files(path)
+    assert bases, path
+    bad = [
+        b for b in bases
+        if not (b.startswith(('mmdet::',
+                              'mmseg::')) or b.startswith('../_base_/'))
+    ]
+    assert not bad, f'{osp.basename(path)} inherits {bad}'
 
 
 def test_config_names_follow_the_rule():

@@ -1,10 +1,19 @@
 # Ablation row of the paper (Cascade teacher): DIST + L_cr + L_sr on the five
 # FPN outputs (each through the student-side 1x1 conv of its level), no
 # teacher acclimation (results: configs/faster-rcnn/README.md).
-# Only the feature losses differ from the DIST config.
 _base_ = [
-    './dist_cascade-mask-rcnn_x101-fpn_faster-rcnn_r50-fpn_2x_coco.py',
-    '../_base_/fpn_distillation.py',
+    'mmdet::faster_rcnn/faster-rcnn_r50_fpn_2x_coco.py',
+    '../_base_/coco_distillation.py',
 ]
+custom_imports = dict(imports=['dist_mm'], allow_failed_imports=False)
 
-model = dict(distiller=_base_.fpn_relation_distiller)
+model = dict(
+    _delete_=True,
+    _scope_='mmrazor',
+    type='DISTPlusDistill',
+    architecture=_base_.model,
+    teacher=dict(cfg_path=_base_.frcnn_cascade_cfg),
+    teacher_ckpt=_base_.frcnn_cascade_ckpt,
+    distiller=_base_.frcnn_cascade_cr_sr_distiller)
+
+find_unused_parameters = False

@@ -1,13 +1,19 @@
 # Ablation row of the paper (Cascade teacher): DIST + L_sr (spatial relation)
-# on the five FPN outputs, no teacher acclimation: the both-relations
-# row
-# with the other relation's weight at 0.
+# on the five FPN outputs, no teacher acclimation: the both-relations row with
+# the channel relation's weight at 0.
 _base_ = [
-    './dist-cr-sr_cascade-mask-rcnn_x101-fpn_faster-rcnn_r50-fpn_2x_coco.py'
+    'mmdet::faster_rcnn/faster-rcnn_r50_fpn_2x_coco.py',
+    '../_base_/coco_distillation.py',
 ]
+custom_imports = dict(imports=['dist_mm'], allow_failed_imports=False)
 
 model = dict(
-    distiller=dict(distill_losses={
-        f'loss_fpn{i}': dict(channel_weight=0.0)
-        for i in range(_base_.fpn_levels)
-    }))
+    _delete_=True,
+    _scope_='mmrazor',
+    type='DISTPlusDistill',
+    architecture=_base_.model,
+    teacher=dict(cfg_path=_base_.frcnn_cascade_cfg),
+    teacher_ckpt=_base_.frcnn_cascade_ckpt,
+    distiller=_base_.frcnn_cascade_sr_distiller)
+
+find_unused_parameters = False
