@@ -9,12 +9,13 @@ model = dict(
             t_logits8=dict(type='MaskClassificationLogits', scale_factor=0.5)),
         distill_losses=dict(
             _delete_=True,
-            loss_cwd=dict(type='ChannelWiseDivergence', tau=1.0,
-                          loss_weight=3)),
+            loss_cwd=dict(
+                type='ChannelWiseDivergence', tau=1.0, loss_weight=3)),
         loss_forward_mappings=dict(
             _delete_=True,
             loss_cwd=dict(
                 preds_S=dict(from_student=True, recorder='logits'),
                 preds_T=dict(
-                    from_student=False, recorder='masks',
+                    from_student=False,
+                    recorder='masks',
                     connector='t_logits8')))))

@@ -7,8 +7,8 @@ model = dict(
     distiller=dict(
         distill_losses=dict(
             _delete_=True,
-            loss_cwd=dict(type='ChannelWiseDivergence', tau=1.0,
-                          loss_weight=3)),
+            loss_cwd=dict(
+                type='ChannelWiseDivergence', tau=1.0, loss_weight=3)),
         loss_forward_mappings=dict(
             _delete_=True,
             loss_cwd=dict(

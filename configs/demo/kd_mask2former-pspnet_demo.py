@@ -17,5 +17,6 @@ model = dict(
             loss_kd=dict(
                 preds_S=dict(from_student=True, recorder='logits'),
                 preds_T=dict(
-                    from_student=False, recorder='masks',
+                    from_student=False,
+                    recorder='masks',
                     connector='t_logits8')))))

@@ -29,8 +29,8 @@ def load_teacher_checkpoint(teacher: nn.Module, filename: str) -> Dict:
     checkpoint = _load_strictly(teacher, filename)
     bad = non_finite_tensors(teacher)
     if bad:
-        shown = ', '.join(bad[:5]) + (f' and {len(bad) - 5} more'
-                                      if len(bad) > 5 else '')
+        shown = ', '.join(
+            bad[:5]) + (f' and {len(bad) - 5} more' if len(bad) > 5 else '')
         raise ValueError(
             f'teacher checkpoint {filename!r} holds NaN or inf in {shown}: '
             'a diverged or damaged checkpoint, from which every target '

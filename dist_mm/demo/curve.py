@@ -109,8 +109,13 @@ class CurveRun:
             teachers=[], baseline=[], runs={}, methods=self.curve.methods)
         self._lock = threading.Lock()
 
-    def train(self, pair_key: str, name: str, config: str, run_dir: str,
-              seed: int, options: Sequence[str] = ()) -> Dict:
+    def train(self,
+              pair_key: str,
+              name: str,
+              config: str,
+              run_dir: str,
+              seed: int,
+              options: Sequence[str] = ()) -> Dict:
         pair = PAIRS[pair_key]
         return train_and_evaluate(
             pair, name, config, osp.join(self.out, run_dir), self.iters, seed,
@@ -126,9 +131,8 @@ class CurveRun:
         with ThreadPoolExecutor(self.jobs) as pool:
             laddered = pool.submit(self.train, self.curve.pair, 'teacher',
                                    cnn.teacher, 'teacher_ladder', 0, options)
-            stronger = pool.submit(self.train, self.curve.stronger,
-                                   'teacher', strong.teacher,
-                                   'teacher_stronger', 0)
+            stronger = pool.submit(self.train, self.curve.stronger, 'teacher',
+                                   strong.teacher, 'teacher_stronger', 0)
             rungs = ladder(laddered.result(), steps,
                            f'{cnn.title} {WHAT["teacher"]}')
             top = stronger.result()
@@ -151,8 +155,9 @@ class CurveRun:
         for i, teacher in enumerate(teachers):
             pair_key = self.curve.stronger if teacher.get('stronger') \
                 else self.curve.pair
-            jobs += [(pair_key, method, Curve.config(pair_key, method), i,
-                      seed) for method in self.curve.methods
+            jobs += [(pair_key, method, Curve.config(pair_key,
+                                                     method), i, seed)
+                     for method in self.curve.methods
                      for seed in range(self.seeds)]
         # seed by seed: a curve stopped early has its first seeds whole
         jobs.sort(key=lambda job: job[-1])
@@ -193,8 +198,8 @@ def curve_table(results: Dict) -> str:
         '| teacher | teacher metric | ' +
         ' | '.join(METHOD_TITLES.get(m, m) for m in methods) + ' |',
         '|---|---|' + '---|' * len(methods),
-        f'| none (baseline) | | {mean_std(base) if base else ""} |' +
-        ' |' * (len(methods) - 1)
+        f'| none (baseline) | | {mean_std(base) if base else ""} |' + ' |' *
+        (len(methods) - 1)
     ]
     for i, teacher in enumerate(results['teachers']):
         runs = results['runs'].get(str(i), {})
@@ -216,22 +221,30 @@ def plot_curve(results: Dict, path: str) -> None:
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     teachers = results['teachers']
     for j, method in enumerate(results['methods']):
-        points = [(t['metric'],
-                   [r['metric'] for r in results['runs'].get(str(i), {}).get(
-                       method, [])]) for i, t in enumerate(teachers)]
+        points = [(t['metric'], [
+            r['metric']
+            for r in results['runs'].get(str(i), {}).get(method, [])
+        ]) for i, t in enumerate(teachers)]
         points = [(x, ys) for x, ys in points if ys]
         if not points:
             continue
         ax.errorbar([x for x, _ in points],
                     [statistics.mean(ys) for _, ys in points],
-                    yerr=[statistics.stdev(ys) if len(ys) > 1 else 0
-                          for _, ys in points],
-                    marker='o', capsize=3, color=f'C{j}',
+                    yerr=[
+                        statistics.stdev(ys) if len(ys) > 1 else 0
+                        for _, ys in points
+                    ],
+                    marker='o',
+                    capsize=3,
+                    color=f'C{j}',
                     label=METHOD_TITLES.get(method, method))
     base = [r['metric'] for r in results['baseline']]
     if base:
-        ax.axhline(statistics.mean(base), color='gray', linestyle='--',
-                   label='baseline')
+        ax.axhline(
+            statistics.mean(base),
+            color='gray',
+            linestyle='--',
+            label='baseline')
     for teacher in teachers:
         if teacher.get('stronger'):
             ax.axvline(teacher['metric'], color='gray', linestyle=':')
