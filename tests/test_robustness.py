@@ -20,7 +20,7 @@ import pytest
 import torch
 
 from dist_mm.algorithms import build_model
-from dist_mm.compat import ATOMIC_BACKEND_ARGS
+from dist_mm.engine import ATOMIC_BACKEND_ARGS
 from dist_mm.testing import DEMO_CONFIGS, prepare_demo_dir
 from mmengine.config import Config
 from mmengine.runner.checkpoint import save_checkpoint
@@ -109,7 +109,7 @@ KILL_WHILE_SAVING = """
 import os, signal, sys
 import torch
 import dist_mm
-from dist_mm.compat import atomic_save
+from dist_mm.engine import atomic_save
 from mmengine.runner.checkpoint import save_checkpoint
 
 def die_half_way(f, data):

@@ -12,7 +12,7 @@ import torch
 
 from dist_mm import demo
 from dist_mm.apis import build_train_config, parse_test_args, parse_train_args
-from dist_mm.compat import ATOMIC_BACKEND_ARGS
+from dist_mm.engine import ATOMIC_BACKEND_ARGS
 from dist_mm.engine import AMP_INIT_SCALE, amp_optim_wrapper
 from dist_mm.testing import DEMO_CONFIGS, prepare_demo_dir
 from mmengine.config import Config

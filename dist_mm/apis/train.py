@@ -9,7 +9,7 @@ from typing import List, Optional
 from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.logging import print_log
 
-from ..compat import ATOMIC_BACKEND_ARGS
+from ..engine import ATOMIC_BACKEND_ARGS
 from ..engine import (PREEMPTION_SIGNALS, amp_optim_wrapper,
                       find_resumable_checkpoint, restart_reason)
 from ..utils import check_data_roots, check_work_dir, load_tool_config

@@ -12,12 +12,9 @@ that they are needed, and which apply unconditionally:
   prefix of restarted torchrun workers (it acts only after a restart) and
   the clear errors for unsafe or unreadable checkpoints.
 
-Atomic checkpoint saves patch nothing: they are a registered file backend
-(:class:`AtomicLocalBackend`) that ``tools/train.py`` gives to the
-checkpoint hook.
+Atomic checkpoint saves are not here (they patch nothing): they are a file
+backend of :mod:`dist_mm.engine`.
 """
-from .atomic_save import (ATOMIC_BACKEND_ARGS, AtomicLocalBackend,
-                          atomic_write_bytes)
 from .checkpoint import (CorruptCheckpointError, UnsafeCheckpointError,
                          allow_mmengine_checkpoints,
                          explain_refused_checkpoints)
@@ -30,8 +27,7 @@ __all__ = [
     'apply_all', 'patch_mmrazor_import', 'fix_mmrazor_inplace',
     'set_inplace_false', 'allow_mmengine_checkpoints',
     'explain_refused_checkpoints', 'UnsafeCheckpointError',
-    'CorruptCheckpointError', 'allow_cpu_distributed', 'atomic_write_bytes',
-    'AtomicLocalBackend', 'ATOMIC_BACKEND_ARGS', 'fresh_store_after_restart'
+    'CorruptCheckpointError', 'allow_cpu_distributed', 'fresh_store_after_restart'
 ]
 
 _applied = False

@@ -1,3 +1,5 @@
+from .atomic_save import (ATOMIC_BACKEND_ARGS, AtomicLocalBackend,
+                          atomic_write_bytes)
 from .hooks import (AcclimationWarmupHook, ParamSyncCheckHook,
                     PreemptionCheckpointHook, RNGStateHook, TeacherGuardHook,
                     check_params_in_sync)
@@ -9,6 +11,7 @@ from .preemption import (EXIT_INTERRUPTED, INTERRUPTED_MARKER,
                          restart_reason, signal_safe_worker_init)
 
 __all__ = [
+    'AtomicLocalBackend', 'ATOMIC_BACKEND_ARGS', 'atomic_write_bytes',
     'AcclimationWarmupHook', 'ParamSyncCheckHook', 'PreemptionCheckpointHook',
     'RNGStateHook', 'TeacherGuardHook', 'check_params_in_sync',
     'CPUAmpOptimWrapper', 'AMP_INIT_SCALE', 'amp_optim_wrapper',

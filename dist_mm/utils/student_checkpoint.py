@@ -13,7 +13,7 @@ import torch
 
 from mmengine.runner.checkpoint import CheckpointLoader
 
-from ..compat import atomic_write_bytes
+from ..engine.atomic_save import atomic_write_bytes
 
 PREFIX = 'architecture.'
 

@@ -15,7 +15,7 @@ from mmengine.hooks import CheckpointHook, Hook
 from mmengine.registry import HOOKS
 from mmengine.runner import EpochBasedTrainLoop
 
-from ...compat import atomic_write_bytes
+from ..atomic_save import atomic_write_bytes
 from ..preemption.resumable_epoch_loop import ResumableEpochBasedTrainLoop
 from ..preemption.resume import (EXIT_INTERRUPTED, INTERRUPTED_MARKER,
                                  TrainingInterrupted)
