@@ -228,7 +228,7 @@ def test_model_index_names_each_configs_teacher_and_student(path):
 
 # docs/en/model_zoo.md, "Config names"
 NAME = re.compile(r'(dist|distplus)(-[a-z0-9]+)*(_[a-z0-9]+(-[a-z0-9]+)*){6}')
-DEMO_NAME = re.compile(r'((dist|distplus|kd|cwd)(-[a-z0-9]+)*_[a-z0-9-]+'
+DEMO_NAME = re.compile(r'((dist|distplus|kd|cwd|pkd)(-[a-z0-9]+)*_[a-z0-9-]+'
                        r'|[a-z0-9-]+-r\d+_(teacher|student))_demo')
 
 

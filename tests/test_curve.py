@@ -14,7 +14,7 @@ from dist_mm.demo import PAIRS
 from dist_mm.demo.curve import (CURVES, Curve, curve_table, ladder,
                                 ladder_options)
 from dist_mm.demo.pairs import CONFIG_DIR
-from dist_mm.testing import seg_batch
+from dist_mm.testing import det_batch, seg_batch
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 from mmrazor.registry import MODELS
@@ -91,7 +91,8 @@ def test_each_curve_method_trains_with_each_teacher(pair_key):
         optim = OptimWrapper(
             torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
                             lr=1e-3))
-        batch = seg_batch(2, size=(64, 128))
+        batch = seg_batch(2, size=(64, 128)) if PAIRS[pair_key].task == 'seg' \
+            else det_batch(2, size=128)
         for _ in range(2):
             log = model.train_step(copy.copy(batch), optim)
         distill = [k for k in log if k.startswith('distill.')]
@@ -101,34 +102,38 @@ def test_each_curve_method_trains_with_each_teacher(pair_key):
 
 @pytest.mark.slow
 def test_demo_curve_trains_the_ladder_and_every_method(tmp_path):
-    """``tools/demo.py --curve`` as a user runs it, at 4 iterations: the CNN
-    teacher's checkpoints at its validations and the stronger teacher each
-    teach every method; curve.{json,md,png} are written."""
+    """``tools/demo.py --curve`` as a user runs it, for a segmentation and a
+    detection pair at 4 iterations: the CNN teacher's checkpoints at its
+    validations and the stronger teacher each teach every method;
+    curve.{json,md,png} are written."""
     proc = subprocess.run([
         sys.executable,
-        osp.join(ROOT, 'tools', 'demo.py'), '--curve', '--iters', '4',
-        '--num-train', '8', '--num-val', '4', '--cwd',
+        osp.join(ROOT, 'tools',
+                 'demo.py'), '--curve', '--pairs', 'pspnet', 'retinanet',
+        '--iters', '4', '--num-train', '8', '--num-val', '4', '--cwd',
         str(tmp_path)
     ],
                           text=True,
                           capture_output=True,
-                          timeout=1200,
+                          timeout=1800,
                           env=dict(os.environ, PYTHONWARNINGS='ignore'))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    out = tmp_path / 'work_dirs' / 'demo' / 'curve' / 'pspnet_streets'
-    results = json.loads((out / 'curve.json').read_text())
-    curve = CURVES['pspnet']
-    teachers = results['teachers']
-    ladder_dir = out / 'teacher_ladder'
-    # the teacher trains 8 iterations: checkpoints and validations at 2, 4, 8
-    assert [t['checkpoint'] for t in teachers[:3]
-            ] == [str(ladder_dir / f'iter_{step}.pth') for step in (2, 4, 8)]
-    assert teachers[3]['stronger'] and teachers[3]['checkpoint'] == str(
-        out / 'teacher_stronger' / 'iter_8.pth')
-    assert len(results['baseline']) == 1
-    for i, teacher in enumerate(teachers):
-        assert set(results['runs'][str(i)]) == set(curve.methods)
-        log = (out / f't{i}_dist_seed0' / 'train.out').read_text()
-        assert 'from path: ' + teacher['checkpoint'] in log
-    assert (out / 'curve.md').read_text().count('\n') == 2 + 1 + 4
-    assert (out / 'curve.png').stat().st_size > 0
+    for key, scene in (('pspnet', 'streets'), ('retinanet', 'coco')):
+        out = tmp_path / 'work_dirs' / 'demo' / 'curve' / f'{key}_{scene}'
+        results = json.loads((out / 'curve.json').read_text())
+        teachers = results['teachers']
+        ladder_dir = out / 'teacher_ladder'
+        # the teacher trains 8 iterations: checkpoints and validations at
+        # 2, 4 and 8
+        assert [t['checkpoint'] for t in teachers[:3]] == [
+            str(ladder_dir / f'iter_{step}.pth') for step in (2, 4, 8)
+        ]
+        assert teachers[3]['stronger'] and teachers[3]['checkpoint'] == str(
+            out / 'teacher_stronger' / 'iter_8.pth')
+        assert len(results['baseline']) == 1
+        for i, teacher in enumerate(teachers):
+            assert set(results['runs'][str(i)]) == set(CURVES[key].methods)
+            log = (out / f't{i}_dist_seed0' / 'train.out').read_text()
+            assert 'from path: ' + teacher['checkpoint'] in log
+        assert (out / 'curve.md').read_text().count('\n') == 2 + 1 + 4
+        assert (out / 'curve.png').stat().st_size > 0

@@ -12,7 +12,7 @@ Usage::
     python tools/demo.py --task seg               # PSPNet only
     python tools/demo.py --task stronger          # Mask2Former, DINO teachers
     python tools/demo.py --ablation               # + Table 12 rows
-    python tools/demo.py --curve --seeds 3        # teacher-strength curve
+    python tools/demo.py --curve --task seg --seeds 3  # teacher-strength curve
     python tools/demo.py --iters 50               # a smoke run
 """
 import argparse
@@ -56,8 +56,9 @@ def parse_args() -> DemoOptions:
         '--curve',
         action='store_true',
         help='instead of the tables, the teacher-strength curve (a ladder '
-        'of CNN teachers and the stronger teacher, each with DIST, DIST+, '
-        'KD and CWD) of the pairs that have one')
+        'of CNN teachers and the stronger teacher, each with DIST, DIST+ '
+        'and the reference methods) of the pairs that have one (pspnet, '
+        'retinanet)')
     parser.add_argument(
         '--iters',
         type=int,

@@ -25,7 +25,7 @@ from .training import say, train_and_evaluate
 #: the CNN teacher's checkpoints on the curve, as fractions of its schedule
 LADDER = (0.25, 0.5, 1.0)
 METHOD_TITLES = dict(
-    dist='DIST', distplus='DIST+', kd='KD (pixel-wise)', cwd='CWD')
+    dist='DIST', distplus='DIST+', kd='KD (pixel-wise)', cwd='CWD', pkd='PKD')
 
 
 class Curve(NamedTuple):
@@ -47,7 +47,9 @@ class Curve(NamedTuple):
 
 
 CURVES = {
-    'pspnet': Curve('pspnet', 'mask2former', ('dist', 'distplus', 'kd', 'cwd'))
+    'pspnet': Curve('pspnet', 'mask2former',
+                    ('dist', 'distplus', 'kd', 'cwd')),
+    'retinanet': Curve('retinanet', 'dino', ('dist', 'distplus', 'pkd')),
 }
 
 
@@ -77,12 +79,13 @@ def ladder_options(total: int) -> Tuple[List[str], List[int]]:
 def ladder(result: Dict, steps: Sequence[int], title: str) -> List[Dict]:
     """The rungs of a ladder teacher's run: name, metric and checkpoint of
     each step."""
+    # (a detector that detects nothing at a validation has no point there)
     metrics = dict(result['curve'])
     work_dir = osp.dirname(result['checkpoint'])
     return [
         dict(
             name=f'{title} @ {step} it',
-            metric=metrics[step],
+            metric=metrics.get(step, 0.0),
             checkpoint=osp.abspath(osp.join(work_dir, f'iter_{step}.pth')))
         for step in steps
     ]
@@ -265,19 +268,17 @@ def write_curve(results: Dict, out: str) -> None:
     plot_curve(results, osp.join(out, 'curve.png'))
 
 
-def run_curves(keys: Sequence[str],
-               scenes: Sequence[str],
+def run_curves(experiments: Sequence[Tuple[str, str]],
                seeds: int = 3,
                jobs: int = 2,
                iters: int = 0,
                num_train: int = 256,
                num_val: int = 0) -> Dict[str, Dict]:
-    """Write the data and run the curve of each pair in ``keys`` on each
-    scene (in the working directory)."""
+    """Write the data and run the curve of each ``(pair key, scene)`` whose
+    pair has one (in the working directory)."""
     everything = {}
-    for key in keys:
-        for scene in scenes:
-            make_data(PAIRS[CURVES[key].pair], scene, num_train, num_val)
-            everything[f'{key}/{scene}'] = CurveRun(key, scene, seeds, jobs,
-                                                    iters).run()
+    for key, scene in experiments:
+        make_data(PAIRS[CURVES[key].pair], scene, num_train, num_val)
+        everything[f'{key}/{scene}'] = CurveRun(key, scene, seeds, jobs,
+                                                iters).run()
     return everything

@@ -96,12 +96,12 @@ def run_demo(options: DemoOptions) -> Dict[str, Dict]:
     os.makedirs(WORK, exist_ok=True)
     experiments = options.experiments()
     if options.curve:
-        keys = [key for key in CURVES if key in dict(experiments)]
-        if not keys:
-            raise SystemExit(f'no teacher-strength curve among the pairs run; '
+        curves = [(key, scene) for key, scene in experiments if key in CURVES]
+        if not curves:
+            raise SystemExit('no teacher-strength curve among the pairs run; '
                              f'the curves: {sorted(CURVES)}')
-        return run_curves(keys, options.scenes, options.seeds, options.jobs,
-                          options.iters, options.num_train, options.num_val)
+        return run_curves(curves, options.seeds, options.jobs, options.iters,
+                          options.num_train, options.num_val)
     written = set()
     for key, scene in experiments:
         root = data_root(PAIRS[key], scene)
