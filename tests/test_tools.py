@@ -12,8 +12,8 @@ import torch
 
 from dist_mm import demo
 from dist_mm.apis import build_train_config, parse_test_args, parse_train_args
-from dist_mm.engine import ATOMIC_BACKEND_ARGS
-from dist_mm.engine import AMP_INIT_SCALE, amp_optim_wrapper
+from dist_mm.engine import (AMP_INIT_SCALE, ATOMIC_BACKEND_ARGS,
+                            amp_optim_wrapper)
 from dist_mm.testing import DEMO_CONFIGS, prepare_demo_dir
 from mmengine.config import Config
 from mmengine.device import get_device

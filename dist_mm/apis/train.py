@@ -9,9 +9,9 @@ from typing import List, Optional
 from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.logging import print_log
 
-from ..engine import ATOMIC_BACKEND_ARGS
-from ..engine import (PREEMPTION_SIGNALS, amp_optim_wrapper,
-                      find_resumable_checkpoint, restart_reason)
+from ..engine import (ATOMIC_BACKEND_ARGS, PREEMPTION_SIGNALS,
+                      amp_optim_wrapper, find_resumable_checkpoint,
+                      restart_reason)
 from ..utils import check_data_roots, check_work_dir, load_tool_config
 
 LAUNCHERS = ['none', 'pytorch', 'slurm', 'mpi']

@@ -27,7 +27,8 @@ __all__ = [
     'apply_all', 'patch_mmrazor_import', 'fix_mmrazor_inplace',
     'set_inplace_false', 'allow_mmengine_checkpoints',
     'explain_refused_checkpoints', 'UnsafeCheckpointError',
-    'CorruptCheckpointError', 'allow_cpu_distributed', 'fresh_store_after_restart'
+    'CorruptCheckpointError', 'allow_cpu_distributed',
+    'fresh_store_after_restart'
 ]
 
 _applied = False
