@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from dist_mm.demo import PAIRS
-from dist_mm.demo.curve import (CURVES, Curve, curve_table, ladder,
+from dist_mm.demo.curve import (CURVES, Curve, CurveRun, curve_table, ladder,
                                 ladder_options)
 from dist_mm.demo.pairs import CONFIG_DIR
 from dist_mm.testing import det_batch, seg_batch
@@ -65,6 +65,36 @@ def test_curve_table_has_a_row_per_teacher_and_a_column_per_method():
         '| weak | 70.00 | 65.00 ± 1.41 | 63.00 |',
         '| strong | 90.00 | 70.00 |  |',
     ]
+
+
+def test_a_failed_run_stops_the_curve(tmp_path, monkeypatch):
+    """The runs not yet started when one fails are dropped, and the error
+    names it (tools/train.py's failure, as ``run_tool`` raises it)."""
+    monkeypatch.chdir(tmp_path)
+    started = []
+
+    class FailingRun(CurveRun):
+
+        def train(self, pair_key, name, config, run_dir, seed, options=()):
+            started.append(run_dir)
+            if run_dir.startswith('teacher'):
+                return dict(
+                    metric=80.0,
+                    curve=[(500, 60.0), (1000, 70.0), (2000, 75.0)],
+                    checkpoint=f'{run_dir}/iter_2000.pth')
+            if run_dir == 'baseline_seed0':
+                raise SystemExit('tools/train.py failed (exit 1)')
+            return dict(seed=seed, metric=50.0)
+
+    run = FailingRun('pspnet', 'streets', seeds=3, jobs=1)
+    with pytest.raises(SystemExit, match='train.py failed'):
+        run.run()
+    assert started[:3] == [
+        'teacher_ladder', 'teacher_stronger', 'baseline_seed0'
+    ]
+    # of the 51 student runs, at most the one the worker had taken ran
+    assert len(started) <= 4
+    assert [t['metric'] for t in run.results['teachers']] == [60, 70, 75, 80]
 
 
 @pytest.mark.parametrize(

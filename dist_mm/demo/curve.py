@@ -12,7 +12,7 @@ import os
 import os.path as osp
 import statistics
 import threading
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from mmengine.config import Config
@@ -165,12 +165,13 @@ class CurveRun:
         # seed by seed: a curve stopped early has its first seeds whole
         jobs.sort(key=lambda job: job[-1])
         with ThreadPoolExecutor(self.jobs) as pool:
-            running = {pool.submit(self._student, *job): job for job in jobs}
-            while running:
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    running.pop(future)
-                    future.result()  # a failed run stops the curve
+            futures = [pool.submit(self._student, *job) for job in jobs]
+            for future in as_completed(futures):
+                if future.exception() is not None:
+                    # a failed run stops the curve: the runs in flight end,
+                    # those not started are dropped
+                    pool.shutdown(cancel_futures=True)
+                    future.result()
         say('\n' + curve_table(self.results))
         return self.results
 
@@ -184,11 +185,11 @@ class CurveRun:
             run_dir = f't{teacher}_{run_dir}'
         result = self.train(pair_key, method, config, run_dir, seed, options)
         with self._lock:
-            if teacher is None:
-                self.results['baseline'].append(result)
-            else:
+            runs = self.results['baseline'] if teacher is None else \
                 self.results['runs'].setdefault(str(teacher), {}).setdefault(
-                    method, []).append(result)
+                    method, [])
+            runs.append(result)
+            runs.sort(key=lambda run: run['seed'])
             write_curve(self.results, self.out)
 
 
