@@ -30,6 +30,27 @@ def semantic_probabilities(cls_scores: Tensor, mask_logits: Tensor) -> Tensor:
                         mask_logits.to(dtype).sigmoid())
 
 
+def class_mask_logits(cls_scores: Tensor, mask_logits: Tensor) -> Tensor:
+    """Each class's mask logit per pixel: the mean of the queries' mask
+    logits weighted by their probability of that class,
+    ``sum_q softmax(cls_q)[c] * mask_q / sum_q softmax(cls_q)[c]``
+    (research option of :class:`MaskClassificationLogits`).
+
+    Args:
+        cls_scores: ``[N, Q, C + 1]`` class logits of the queries, the last
+            column "no object".
+        mask_logits: ``[N, Q, H, W]`` mask logits of the queries.
+
+    Returns:
+        Tensor: ``[N, C, H, W]``, in float32 (or float64 for float64
+        inputs).
+    """
+    dtype = torch.promote_types(cls_scores.dtype, torch.float32)
+    probs = F.softmax(cls_scores.to(dtype), dim=-1)[..., :-1]
+    weights = probs / probs.sum(1, keepdim=True)
+    return torch.einsum('nqc,nqhw->nchw', weights, mask_logits.to(dtype))
+
+
 @MODELS.register_module()
 class MaskClassificationLogits(BaseConnector):
     """Dense class logits from a Mask2Former / MaskFormer head's outputs,
@@ -55,15 +76,24 @@ class MaskClassificationLogits(BaseConnector):
             stride 8, where the sharp masks lose thin objects
             (docs/en/user_guides/stronger_teachers.md).
         eps (float): Floor of the renormalised probabilities before the log.
+        target (str): ``'probabilities'`` (the default): ``log p`` as above;
+            ``'mask_logits'`` (research option): :func:`class_mask_logits`,
+            whose wrong classes keep the mask logits that the sigmoid of
+            ``p`` flattens to 0.
     """
 
     def __init__(self,
                  scale_factor: float = 1.0,
                  eps: float = 1e-12,
+                 target: str = 'probabilities',
                  init_cfg=None) -> None:
         super().__init__(init_cfg)
+        if target not in ('probabilities', 'mask_logits'):
+            raise ValueError("target must be 'probabilities' or "
+                             f"'mask_logits', got {target!r}")
         self.scale_factor = scale_factor
         self.eps = eps
+        self.target = target
 
     def forward_train(
             self, outputs: Tuple[Sequence[Tensor],
@@ -87,6 +117,8 @@ class MaskClassificationLogits(BaseConnector):
                 scale_factor=self.scale_factor,
                 mode='bilinear',
                 align_corners=False)
+        if self.target == 'mask_logits':
+            return class_mask_logits(cls_scores, mask_logits)
         probs = semantic_probabilities(cls_scores, mask_logits)
         probs = probs / probs.sum(1, keepdim=True).clamp_min(self.eps)
         return probs.clamp_min(self.eps).log()
