@@ -170,6 +170,36 @@ def test_mask_classification_logits_gradients():
                                     (cls, masks))
 
 
+def test_class_mask_logits_three_ways():
+    """``target='mask_logits'``: against a per-class loop, by hand, and on
+    its gradients."""
+    # by hand: one pixel, query 0 (1/3, 1/3 | 1/3) with mask logit 0, query
+    # 1 (1/2, 1/4 | 1/4) with mask logit 1: class 0 weighs the queries
+    # 1/3 : 1/2, class 1 1/3 : 1/4
+    cls = torch.tensor([[[1 / 3, 1 / 3, 1 / 3], [1 / 2, 1 / 4, 1 / 4]]]).log()
+    masks = torch.tensor([[[[0.]], [[1.]]]])
+    connector = MaskClassificationLogits(target='mask_logits')
+    torch.testing.assert_close(
+        connector(([cls], [masks])).flatten(),
+        torch.tensor([(1 / 2) / (1 / 3 + 1 / 2), (1 / 4) / (1 / 3 + 1 / 4)]))
+    # an independent loop
+    torch.manual_seed(0)
+    cls = torch.randn(2, 5, 4, dtype=torch.float64, requires_grad=True)
+    masks = torch.randn(2, 5, 3, 3, dtype=torch.float64, requires_grad=True)
+    probs = cls.detach().softmax(-1)[..., :-1]
+    expected = torch.zeros(2, 3, 3, 3, dtype=torch.float64)
+    for n in range(2):
+        for c in range(3):
+            for q in range(5):
+                expected[n, c] += probs[n, q, c] / probs[n, :, c].sum() * \
+                    masks.detach()[n, q]
+    torch.testing.assert_close(connector(([cls], [masks])), expected)
+    assert torch.autograd.gradcheck(lambda c, m: connector(([c], [m])),
+                                    (cls, masks))
+    with pytest.raises(ValueError, match="'probabilities' or 'mask_logits'"):
+        MaskClassificationLogits(target='logits')
+
+
 def test_query_teacher_runs_only_what_is_read():
     teacher = build(tiny_query_segmentor())
     inputs = preprocessed(teacher, seg_batch(2, SEG_SIZE))['inputs']
