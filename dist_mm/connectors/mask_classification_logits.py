@@ -11,6 +11,13 @@ from mmrazor.models.architectures.connectors.base_connector import \
 from mmrazor.registry import MODELS
 
 
+def _class_probabilities(cls_scores: Tensor) -> Tensor:
+    """The queries' class probabilities without the "no object" column, in
+    float32 (or float64 for float64 inputs)."""
+    dtype = torch.promote_types(cls_scores.dtype, torch.float32)
+    return F.softmax(cls_scores.to(dtype), dim=-1)[..., :-1]
+
+
 def semantic_probabilities(cls_scores: Tensor, mask_logits: Tensor) -> Tensor:
     """mmseg's semantic inference of a mask-classification head at the
     masks' resolution: ``sum_q softmax(cls_q)[:-1] * sigmoid(mask_q)``.
@@ -24,10 +31,9 @@ def semantic_probabilities(cls_scores: Tensor, mask_logits: Tensor) -> Tensor:
         Tensor: ``[N, C, H, W]``, in float32 (or float64 for float64
         inputs).
     """
-    dtype = torch.promote_types(cls_scores.dtype, torch.float32)
-    probs = F.softmax(cls_scores.to(dtype), dim=-1)[..., :-1]
+    probs = _class_probabilities(cls_scores)
     return torch.einsum('nqc,nqhw->nchw', probs,
-                        mask_logits.to(dtype).sigmoid())
+                        mask_logits.to(probs.dtype).sigmoid())
 
 
 def class_mask_logits(cls_scores: Tensor, mask_logits: Tensor) -> Tensor:
@@ -45,10 +51,9 @@ def class_mask_logits(cls_scores: Tensor, mask_logits: Tensor) -> Tensor:
         Tensor: ``[N, C, H, W]``, in float32 (or float64 for float64
         inputs).
     """
-    dtype = torch.promote_types(cls_scores.dtype, torch.float32)
-    probs = F.softmax(cls_scores.to(dtype), dim=-1)[..., :-1]
+    probs = _class_probabilities(cls_scores)
     weights = probs / probs.sum(1, keepdim=True)
-    return torch.einsum('nqc,nqhw->nchw', weights, mask_logits.to(dtype))
+    return torch.einsum('nqc,nqhw->nchw', weights, mask_logits.to(probs.dtype))
 
 
 @MODELS.register_module()
