@@ -109,27 +109,14 @@ m2f_head_logits = dict(
     from_student=False, recorder='pixel', data_idx=0, connector='t_head')
 m2f_head_distiller = dict(
     m2f_dist_distiller,
-    student_recorders=dict(
-        m2f_dist_distiller['student_recorders'],
-        feat=dict(type='ModuleOutputs', source='backbone.layer4')),
+    student_recorders=m2f_distplus_distiller['student_recorders'],
     teacher_recorders=dict(
-        pixel=dict(type='ModuleOutputs', source='decode_head.pixel_decoder')),
+        pixel=m2f_distplus_distiller['teacher_recorders']['pixel']),
     connectors=dict(
-        feat_s=dict(
-            type='ConvModuleConnector',
-            in_channel=student_channels,
-            out_channel=m2f_channels,
-            kernel_size=1,
-            norm_cfg=None,
-            act_cfg=None),
+        feat_s=m2f_distplus_distiller['connectors']['feat_s'],
         t_head=m2f_head),
     distill_losses=dict(
-        m2f_dist_distiller['distill_losses'],
-        loss_dist_feat=dict(
-            type='DISTFeatureLoss',
-            channel_weight=1.0,
-            spatial_weight=1.0,
-            loss_weight=1.0),
+        m2f_distplus_distiller['distill_losses'],
         loss_head_fit=dict(type='TeacherHeadFitLoss', loss_weight=1.0)),
     loss_forward_mappings=dict(
         loss_dist_decode=dict(
@@ -138,14 +125,8 @@ m2f_head_distiller = dict(
         loss_dist_aux=dict(
             m2f_dist_distiller['loss_forward_mappings']['loss_dist_aux'],
             preds_T=m2f_head_logits),
-        loss_dist_feat=dict(
-            preds_S=dict(
-                from_student=True, recorder='feat', connector='feat_s'),
-            preds_T=dict(
-                from_student=False,
-                recorder='pixel',
-                data_idx=1,
-                connector_idx=2)),
+        loss_dist_feat=m2f_distplus_distiller['loss_forward_mappings']
+        ['loss_dist_feat'],
         loss_head_fit=dict(
             preds_T=m2f_head_logits,
             target=dict(from_student=True, recorder='gt'))))
