@@ -10,7 +10,7 @@ import sys
 import pytest
 import torch
 
-from dist_mm.demo import PAIRS
+from dist_mm.demo import PAIRS, DemoOptions
 from dist_mm.demo.curve import (CURVES, Curve, CurveRun, curve_table, ladder,
                                 ladder_options)
 from dist_mm.demo.pairs import CONFIG_DIR
@@ -95,6 +95,46 @@ def test_a_failed_run_stops_the_curve(tmp_path, monkeypatch):
     # of the 51 student runs, at most the one the worker had taken ran
     assert len(started) <= 4
     assert [t['metric'] for t in run.results['teachers']] == [60, 70, 75, 80]
+
+
+def test_a_resumed_curve_trains_only_the_runs_not_finished(
+        tmp_path, monkeypatch):
+    """Every run keeps its figures in ``result.json``; with ``resume`` the
+    finished runs (teachers included) are read back, the others train."""
+    monkeypatch.chdir(tmp_path)
+    import dist_mm.demo.curve as curve_module
+    trained = []
+
+    def train_and_evaluate(pair, name, config, work_dir, *args):
+        trained.append(osp.basename(work_dir))
+        os.makedirs(work_dir, exist_ok=True)
+        if name == 'teacher':
+            return dict(
+                seed=0,
+                metric=80.0,
+                curve=[(500, 60.0), (1000, 70.0), (2000, 75.0)],
+                checkpoint=osp.join(work_dir, 'iter_2000.pth'))
+        return dict(seed=0, metric=float(len(trained)))
+
+    monkeypatch.setattr(curve_module, 'train_and_evaluate', train_and_evaluate)
+    first = CurveRun('retinanet', 'coco', seeds=1, jobs=1).run()
+    assert len(trained) == 2 + 1 + 4 * 3
+    out = tmp_path / 'work_dirs' / 'demo' / 'curve' / 'retinanet_coco'
+    # a curve stopped part-way: two student runs did not finish
+    for run_dir in ('t1_pkd_seed0', 't3_dist_seed0'):
+        (out / run_dir / 'result.json').unlink()
+    trained.clear()
+    again = CurveRun('retinanet', 'coco', seeds=1, jobs=1, resume=True).run()
+    assert sorted(trained) == ['t1_pkd_seed0', 't3_dist_seed0']
+    assert again['teachers'] == first['teachers']
+    assert again['baseline'] == first['baseline']
+    assert again['runs']['0'] == first['runs']['0']
+    # without resume, every run trains again
+    trained.clear()
+    CurveRun('retinanet', 'coco', seeds=1, jobs=1).run()
+    assert len(trained) == 2 + 1 + 4 * 3
+    with pytest.raises(ValueError, match='--resume goes with --curve'):
+        DemoOptions(resume=True)
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ Usage::
     python tools/demo.py --task stronger          # Mask2Former, DINO teachers
     python tools/demo.py --ablation               # + Table 12 rows
     python tools/demo.py --curve --task seg --seeds 3  # teacher-strength curve
+    python tools/demo.py --curve --task det --seeds 3 --resume  # go on
     python tools/demo.py --iters 50               # a smoke run
 """
 import argparse
@@ -59,6 +60,11 @@ def parse_args() -> DemoOptions:
         'of CNN teachers and the stronger teacher, each with DIST, DIST+ '
         'and the reference methods) of the pairs that have one (pspnet, '
         'retinanet)')
+    parser.add_argument(
+        '--resume',
+        action='store_true',
+        help='with --curve: reuse the runs (teachers included) that an '
+        'earlier curve with the same options finished')
     parser.add_argument(
         '--iters',
         type=int,

@@ -94,17 +94,25 @@ def ladder(result: Dict, steps: Sequence[int], title: str) -> List[Dict]:
 class CurveRun:
     """Every run of one curve, ``jobs`` side by side; ``curve.{json,md,png}``
     under ``work_dirs/demo/curve/<pair>_<scene>`` rewritten as each
-    finishes."""
+    finishes.
+
+    Each run's figures are kept in ``result.json`` in its work directory.
+    With ``resume``, a run that an earlier curve of the same options
+    finished is read from there instead of trained again, so that a curve
+    stopped part-way (its teachers included) goes on where it stopped.
+    """
 
     def __init__(self,
                  key: str,
                  scene: str,
                  seeds: int = 3,
                  jobs: int = 2,
-                 iters: int = 0) -> None:
+                 iters: int = 0,
+                 resume: bool = False) -> None:
         self.curve = CURVES[key]
         self.scene, self.seeds, self.jobs, self.iters = (scene, seeds, jobs,
                                                          iters)
+        self.resume = resume
         self.out = osp.join(WORK, 'curve', f'{key}_{scene}')
         self.threads = max(1, (os.cpu_count() or 1) // jobs) \
             if jobs > 1 else None
@@ -120,10 +128,18 @@ class CurveRun:
               seed: int,
               options: Sequence[str] = ()) -> Dict:
         pair = PAIRS[pair_key]
-        return train_and_evaluate(
+        done = osp.join(self.out, run_dir, 'result.json')
+        if self.resume and osp.exists(done):
+            say(f'[curve {run_dir} seed {seed}] finished before: {done}')
+            with open(done) as f:
+                return json.load(f)
+        result = train_and_evaluate(
             pair, name, config, osp.join(self.out, run_dir), self.iters, seed,
             [*data_options(pair, self.scene), *options], self.threads,
             f'[curve {run_dir} seed {seed}] ' if self.threads else '')
+        with open(done, 'w') as f:
+            json.dump(result, f, indent=1)
+        return result
 
     def teachers(self) -> List[Dict]:
         """Train the ladder teacher and the stronger teacher side by side;
@@ -274,12 +290,14 @@ def run_curves(experiments: Sequence[Tuple[str, str]],
                jobs: int = 2,
                iters: int = 0,
                num_train: int = 256,
-               num_val: int = 0) -> Dict[str, Dict]:
+               num_val: int = 0,
+               resume: bool = False) -> Dict[str, Dict]:
     """Write the data and run the curve of each ``(pair key, scene)`` whose
-    pair has one (in the working directory)."""
+    pair has one (in the working directory); with ``resume``, reuse the
+    runs an earlier curve finished (:class:`CurveRun`)."""
     everything = {}
     for key, scene in experiments:
         make_data(PAIRS[CURVES[key].pair], scene, num_train, num_val)
-        everything[f'{key}/{scene}'] = CurveRun(key, scene, seeds, jobs,
-                                                iters).run()
+        everything[f'{key}/{scene}'] = CurveRun(key, scene, seeds, jobs, iters,
+                                                resume).run()
     return everything

@@ -28,6 +28,8 @@ class DemoOptions:
         ablation: Also the paper's Table 12 rows.
         curve: Instead of the tables, the teacher-strength curve of each
             selected pair that has one (:data:`~dist_mm.demo.curve.CURVES`).
+        resume: With ``curve``: reuse the runs that an earlier curve with
+            the same options finished, teachers included.
         iters: Student iterations (teacher: twice as many); 0 keeps the
             configs' schedule.
         num_train: Training images per dataset.
@@ -41,6 +43,7 @@ class DemoOptions:
     jobs: int = 2
     ablation: bool = False
     curve: bool = False
+    resume: bool = False
     iters: int = 0
     num_train: int = 256
     num_val: int = 0
@@ -59,6 +62,9 @@ class DemoOptions:
         if unknown:
             raise ValueError(f'unknown scenes {sorted(unknown)}; the demo has '
                              f'{sorted(SCENES)}')
+        if self.resume and not self.curve:
+            raise ValueError('--resume goes with --curve: it reuses the runs '
+                             'of a teacher-strength curve stopped part-way')
         if self.jobs < 1 or self.seeds < 1:
             raise ValueError('jobs and seeds must be 1 or more, got '
                              f'{self.jobs} and {self.seeds}')
@@ -101,7 +107,7 @@ def run_demo(options: DemoOptions) -> Dict[str, Dict]:
             raise SystemExit('no teacher-strength curve among the pairs run; '
                              f'the curves: {sorted(CURVES)}')
         return run_curves(curves, options.seeds, options.jobs, options.iters,
-                          options.num_train, options.num_val)
+                          options.num_train, options.num_val, options.resume)
     written = set()
     for key, scene in experiments:
         root = data_root(PAIRS[key], scene)
