@@ -3,6 +3,7 @@ MaskFormer) and DETR-family detectors (DINO, Deformable DETR, DETR) into
 CNN students, with tiny real models built from the zoo configs and the
 distillers of the shipped configs."""
 import copy
+import glob
 import os.path as osp
 
 import pytest
@@ -198,6 +199,25 @@ def test_class_mask_logits_three_ways():
                                     (cls, masks))
     with pytest.raises(ValueError, match="'probabilities' or 'mask_logits'"):
         MaskClassificationLogits(target='logits')
+
+
+@pytest.mark.parametrize(
+    'path',
+    sorted(
+        glob.glob(osp.join(ROOT, 'configs', '*', 'dist*_mask2former_*.py'))))
+def test_shipped_mask2former_configs_distil_class_mask_logits(path):
+    """The DIST target of the shipped Mask2Former configs is the class mask
+    logits (the mixture taught less than a weaker CNN teacher on the
+    demo: docs/en/user_guides/teacher_strength.md)."""
+    distiller = Config.fromfile(path).model.distiller
+    targets = {
+        mapping.preds_T.connector
+        for name, mapping in distiller.loss_forward_mappings.items()
+        if distiller.distill_losses[name].type == 'DISTLogitLoss'
+    }
+    assert targets == {'t_logits'}
+    assert distiller.connectors.t_logits.type == 'MaskClassificationLogits'
+    assert distiller.connectors.t_logits.target == 'mask_logits'
 
 
 def test_query_teacher_runs_only_what_is_read():

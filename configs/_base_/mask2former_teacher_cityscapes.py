@@ -10,11 +10,13 @@ m2f_gt = dict(
     type='MethodOutputs',
     source='mmseg.models.decode_heads.decode_head.BaseDecodeHead.'
     '_stack_batch_gt')
-# DIST: the teacher's per-pixel class distribution as mmseg's inference
-# forms it, as logits (MaskClassificationLogits: last decoder layer, at the
-# masks' stride 4, where the teacher is accurate), against the student's
-# decode head (weight 1) and auxiliary head (weight 0.4), their stride-8
-# logits resized to it; tau 1 as in the paper; ignore-label pixels left out
+# DIST: the teacher's class mask logits (MaskClassificationLogits with
+# target='mask_logits': per class, the queries' mask logits weighted by
+# their probability of that class; last decoder layer, at the masks'
+# stride 4, where the teacher is accurate), against the student's decode
+# head (weight 1) and auxiliary head (weight 0.4), their stride-8 logits
+# resized to it; tau 1 as in the paper; ignore-label pixels left out. Why
+# not mmseg's per-pixel mixture: docs/en/user_guides/teacher_strength.md
 m2f_dist_distiller = dict(
     type='ConfigurableDistiller',
     student_recorders=dict(
@@ -25,7 +27,10 @@ m2f_dist_distiller = dict(
     teacher_recorders=dict(
         masks=dict(type='ModuleOutputs', source='decode_head')),
     connectors=dict(
-        t_logits=dict(type='MaskClassificationLogits', scale_factor=1.0)),
+        t_logits=dict(
+            type='MaskClassificationLogits',
+            scale_factor=1.0,
+            target='mask_logits')),
     distill_losses=dict(
         loss_dist_decode=dict(
             type='DISTLogitLoss', resize_student=True, loss_weight=1.0),

@@ -82,9 +82,10 @@ class MaskClassificationLogits(BaseConnector):
             (docs/en/user_guides/stronger_teachers.md).
         eps (float): Floor of the renormalised probabilities before the log.
         target (str): ``'probabilities'`` (the default): ``log p`` as above;
-            ``'mask_logits'`` (research option): :func:`class_mask_logits`,
-            whose wrong classes keep the mask logits that the sigmoid of
-            ``p`` flattens to 0.
+            ``'mask_logits'`` (the shipped Mask2Former configs' target):
+            :func:`class_mask_logits`, whose wrong classes keep the mask
+            logits that the sigmoid of ``p`` flattens to 0; with it the
+            teacher teaches more (docs/en/user_guides/teacher_strength.md).
     """
 
     def __init__(self,
