@@ -18,7 +18,8 @@ model = dict(
             for i in levels
         },
         loss_forward_mappings={
-            f'loss_fpn{i}': dict(
+            f'loss_fpn{i}':
+            dict(
                 preds_T=dict(
                     _delete_=True,
                     from_student=False,
