@@ -411,6 +411,38 @@ def test_dino_into_retinanet_trains_and_truncation_changes_no_loss():
         .anchor_classes == 3
 
 
+def test_dino_encoder_memory_features_train_and_truncation_changes_no_loss():
+    """The research option of distplus-encoder_dino-retinanet_demo.py: the
+    feature relations read the encoder memory of each level (the input of
+    the classifier that scores it) instead of the neck."""
+    cfg = detr_distill()
+    distiller = cfg['distiller']
+    distiller['teacher_recorders'] = dict(
+        scores=distiller['teacher_recorders']['scores'],
+        memory=dict(type='ModuleInputs', source='bbox_head.cls_branches.2'))
+    for level in range(4):
+        distiller['connectors'][f't_memory{level}'] = dict(
+            type='ChannelsFirstConnector')
+        distiller['loss_forward_mappings'][f'loss_fpn{level}']['preds_T'] = \
+            dict(
+                from_student=False,
+                recorder='memory',
+                record_idx=level,
+                data_idx=0,
+                connector=f't_memory{level}')
+    model = trains_and_truncation_changes_no_loss(cfg, padded_batch())
+    # one [B, H, W, 256] map per level, which the classifier turns into
+    # exactly the recorded scores
+    recorders = model.distiller.teacher_recorders.recorders
+    memory = [m[0] for m in recorders['memory'].data_buffer]
+    scores = recorders['scores'].data_buffer
+    assert len(memory) == len(scores) == 4
+    classifier = model.teacher.bbox_head.cls_branches[2]
+    for m, score in zip(memory, scores):
+        assert m.ndim == 4 and m.shape[-1] == 256
+        torch.testing.assert_close(classifier(m), score)
+
+
 def test_dino_into_fcos_trains():
     from mmengine.hub import get_config
     fcos = copy.deepcopy(
