@@ -411,10 +411,21 @@ def test_dino_into_retinanet_trains_and_truncation_changes_no_loss():
         .anchor_classes == 3
 
 
-def test_dino_encoder_memory_features_train_and_truncation_changes_no_loss():
-    """The research option of distplus-encoder_dino-retinanet_demo.py: the
-    feature relations read the encoder memory of each level (the input of
-    the classifier that scores it) instead of the neck."""
+def test_dino_distplus_reads_the_encoder_memory():
+    """The DIST+ feature relations of a P3-P7 student read the encoder
+    memory of each level (the input of the classifier that scores it), not
+    the neck: they train, the truncated pass gives the whole teacher's
+    losses, and the memory is what the scores are computed from."""
+    shipped = Config.fromfile(osp.join(
+        BASES, 'dino_teacher_coco.py')).dino_p3_distiller
+    assert shipped.teacher_recorders.memory == dict(
+        type='ModuleInputs', source='bbox_head.cls_branches.6')
+    assert {
+        m.preds_T.recorder
+        for k, m in shipped.loss_forward_mappings.items()
+        if k.startswith('loss_fpn')
+    } == {'memory'}
+    # the same at the tiny DINO's widths (its classifier: cls_branches.2)
     cfg = detr_distill()
     distiller = cfg['distiller']
     distiller['teacher_recorders'] = dict(

@@ -11,9 +11,12 @@ dino_channels = 256  # the neck's width, as a student FPN's
 # the encoder's dense scores: the classifier after the last of its 6 decoder
 # layers scores the encoder memory of every level (pre_decoder), called per
 # level by the teacher pass (record i: level i, [B, H, W, 80])
+# and the encoder memory of every level, as that classifier reads it (its
+# input: record i, level i, [B, H, W, 256])
 dino_recorders = dict(
     neck=dict(type='ModuleOutputs', source='neck'),
-    scores=dict(type='ModuleOutputs', source='bbox_head.cls_branches.6'))
+    scores=dict(type='ModuleOutputs', source='bbox_head.cls_branches.6'),
+    memory=dict(type='ModuleInputs', source='bbox_head.cls_branches.6'))
 # channels-last scores as [B, 80, H, W] logit maps
 dino_connectors = dict(t_scores=dict(type='ChannelsFirstConnector'))
 # (teacher level, student level) of every stride both have. A P3-P7 student
@@ -59,6 +62,22 @@ dino_feature_mappings = {
     }
     for student, pairs in (('p3', dino_p3_pairs), ('p2', dino_p2_pairs))
 }
+# a P3-P7 student's DIST+, which reads the scores (so the encoder runs):
+# the feature relations read each paired level's encoder memory, the map
+# its scores come from, instead of the neck map the encoder reads
+# (docs/en/user_guides/stronger_teachers.md)
+dino_memory_feature_mappings = {
+    f'loss_fpn{s}':
+    dict(
+        dino_feature_mappings['p3'][f'loss_fpn{s}'],
+        preds_T=dict(
+            from_student=False,
+            recorder='memory',
+            record_idx=t,
+            data_idx=0,
+            connector='t_memory'))
+    for t, s in dino_p3_pairs
+}
 # DIST on each paired level's classification (student recorder 'cls', one
 # record per level): sigmoid, as both are trained; instances are positions
 # x anchors (anchor_classes), so each of a RetinaNet's 9 anchors at a
@@ -84,13 +103,16 @@ dino_p3_logit_mappings = {
             connector='t_scores'))
     for t, s in dino_p3_pairs
 }
-# the distiller of a P3-P7 student, less its student recorders ('cls': its
-# classifier; 'fpn': its neck)
+# the DIST+ distiller of a P3-P7 student, less its student recorders ('cls':
+# its classifier; 'fpn': its neck)
 dino_p3_distiller = dict(
     type='ConfigurableDistiller',
-    teacher_recorders=dino_recorders,
+    teacher_recorders=dict(
+        scores=dino_recorders['scores'], memory=dino_recorders['memory']),
     connectors=dict(
-        dino_connectors, **{
+        dino_connectors,
+        t_memory=dict(type='ChannelsFirstConnector'),
+        **{
             f's_fpn{s}': dino_feature_connectors[f's_fpn{s}']
             for t, s in dino_p3_pairs
         }),
@@ -100,7 +122,7 @@ dino_p3_distiller = dict(
             for t, s in dino_p3_pairs
         }),
     loss_forward_mappings=dict(dino_p3_logit_mappings,
-                               **dino_feature_mappings['p3']))
+                               **dino_memory_feature_mappings))
 # DIST through a fitted head: a classification branch of the student's kind
 # (RetinaNet's: 4 3x3 convs and a classifier of its A*K = 9*80 sigmoid
 # outputs; one head shared by the levels) on each paired level of the

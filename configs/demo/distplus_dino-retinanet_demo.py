@@ -13,7 +13,7 @@ mappings = {
     for i in levels
 }
 mappings.update(
-    {f'loss_fpn{i}': dict(preds_T=dict(data_idx=i))
+    {f'loss_fpn{i}': dict(preds_T=dict(record_idx=i))
      for i in levels})
 connectors = {
     f's_fpn{i}': dict(in_channel=32, out_channel=256)
@@ -25,7 +25,9 @@ model = dict(
     teacher_ckpt=_base_.demo_dino_teacher_ckpt,
     distiller=dict(
         # the classifier after the demo teacher's 3 decoder layers
-        teacher_recorders=dict(scores=dict(source='bbox_head.cls_branches.3')),
+        teacher_recorders=dict(
+            scores=dict(source='bbox_head.cls_branches.3'),
+            memory=dict(source='bbox_head.cls_branches.3')),
         loss_forward_mappings=mappings,
         connectors=connectors))
 train_dataloader = _base_.demo_train_dataloader

@@ -5,8 +5,9 @@
 # - DIST on each paired level's classification: the teacher's two-stage
 #   encoder scores against conv_cls, one 80-vector per position on both
 #   sides (sigmoid, as both are trained);
-# - channel / spatial relations between the paired neck and FPN maps, each
-#   through a student-side 1x1 conv;
+# - channel / spatial relations between each paired level's encoder memory
+#   (the map its scores come from; the neck map before the encoder taught
+#   less) and the student's FPN map, through a student-side 1x1 conv;
 # - no acclimation: a DETR-family teacher is refused it.
 # The teacher runs on the student's batch, so the student normalises images
 # as the teacher does (torchvision style, RGB) instead of the zoo config's

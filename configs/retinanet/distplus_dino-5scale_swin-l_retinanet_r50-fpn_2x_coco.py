@@ -6,8 +6,9 @@
 #   encoder scores (one 80-vector per position) are the target of each of
 #   the 9 anchors at the position (anchor_classes: instances are positions
 #   x anchors, 80 sigmoid classes, as both heads are trained);
-# - channel / spatial relations between the paired neck and FPN maps, each
-#   through a student-side 1x1 conv;
+# - channel / spatial relations between each paired level's encoder memory
+#   (the map its scores come from; the neck map before the encoder taught
+#   less) and the student's FPN map, through a student-side 1x1 conv;
 # - no acclimation: a DETR-family teacher is refused it.
 # docs/en/user_guides/stronger_teachers.md
 _base_ = [
