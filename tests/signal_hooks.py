@@ -2,10 +2,12 @@
 process at a chosen iteration, so that the interruption tests stop runs at
 a known point instead of racing a timer. Loaded by the test configs through
 ``custom_imports``."""
+import atexit
 import os
 import signal
 import subprocess
 import sys
+import time
 from typing import Optional
 
 from mmengine.hooks import Hook
@@ -65,3 +67,19 @@ class SendSignalHook(Hook):
             ])
         else:
             os.kill(os.getpid(), self.sig)
+
+
+@HOOKS.register_module()
+class SlowExitHook(Hook):
+    """Rank ``rank`` leaves ``seconds`` after the other ranks when its
+    process ends, as a rank whose teardown is slow does: a launcher that
+    ends a step when its first task exits (``srun --kill-on-bad-exit``)
+    then signals this rank while it is still leaving."""
+
+    def __init__(self, rank: int, seconds: float) -> None:
+        self.rank = rank
+        self.seconds = seconds
+
+    def before_train(self, runner) -> None:
+        if runner.rank == self.rank:
+            atexit.register(time.sleep, self.seconds)

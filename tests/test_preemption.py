@@ -69,10 +69,11 @@ custom_hooks = [guard]
 """
 
 
-def signal_at(cfg: str, **hook) -> str:
-    """``cfg`` with a ``SendSignalHook(**hook)`` added."""
-    return cfg + f'custom_hooks = [guard, dict(type="SendSignalHook", ' \
-        f'**{hook!r})]\n'
+def signal_at(cfg: str, *extra_hooks: dict, **hook) -> str:
+    """``cfg`` with a ``SendSignalHook(**hook)`` and ``extra_hooks``
+    added."""
+    hooks = [dict(type='SendSignalHook', **hook), *extra_hooks]
+    return cfg + f'custom_hooks = [guard, {", ".join(map(repr, hooks))}]\n'
 
 
 def environment(**extra) -> dict:
@@ -394,10 +395,17 @@ def test_slurm_job_signalled_mid_epoch_requeues_and_resumes(slurm, demo_dir):
     # Slurm itself delivers SIGUSR1 (as at --signal's warning time) to every
     # process of the step, DataLoader workers included, after iteration 2
     # of an epoch of 4; slurm_train.sh requeues the batch job, which
-    # resumes by itself (SLURM_RESTART_COUNT=1)
+    # resumes by itself (SLURM_RESTART_COUNT=1). Rank 1 leaves last, so
+    # srun (--kill-on-bad-exit) terminates it once rank 0 has exited with
+    # 75: the step's status is then 143, and the job still requeues.
     reference = ddp_run(demo_dir, 'epoch_cfg.py')
     (demo_dir / 'slurm_cfg.py').write_text(
-        signal_at(EPOCH_CFG, at_iter=2, rank=0, scancel=True))
+        signal_at(
+            EPOCH_CFG,
+            dict(type='SlowExitHook', rank=1, seconds=10),
+            at_iter=2,
+            rank=0,
+            scancel=True))
     out = demo_dir / 'slurm.out'
     (demo_dir / 'job.sh').write_text(
         SBATCH.format(out=out, cwd=demo_dir, root=ROOT))

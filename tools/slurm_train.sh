@@ -26,6 +26,12 @@ PYTHON=${PYTHON:-python}
 GRES=()
 if [ "$GPUS_PER_NODE" -gt 0 ]; then GRES=(--gres="gpu:$GPUS_PER_NODE"); fi
 
+# the interruption record training writes in WORK_DIR (dist_mm.engine.
+# INTERRUPTED_MARKER) after every rank has saved and stopped
+MARKER="$WORK_DIR/interrupted.json"
+STARTED=$(mktemp)
+trap 'rm -f "$STARTED"' EXIT
+
 status=0
 # shellcheck disable=SC2086
 PYTHONPATH="$DIR/..:${PYTHONPATH:-}" \
@@ -36,6 +42,12 @@ srun -p "$PARTITION" --job-name="$JOB_NAME" "${GRES[@]}" \
     "$PYTHON" -u "$DIR/train.py" "$CONFIG" --work-dir="$WORK_DIR" \
     --launcher slurm "${@:5}" || status=$?
 
+# --kill-on-bad-exit ends the step when the first task exits with 75, and
+# terminates tasks still leaving (status 143): an interruption recorded
+# during this step is an interruption whatever status srun returns.
+if [ "$status" -ne 0 ] && [ "$MARKER" -nt "$STARTED" ]; then
+  status=$EXIT_INTERRUPTED
+fi
 if [ "$status" -eq "$EXIT_INTERRUPTED" ]; then
   if [ "$REQUEUE" = 1 ] && [ -n "${SLURM_JOB_ID:-}" ] \
       && scontrol requeue "$SLURM_JOB_ID"; then
