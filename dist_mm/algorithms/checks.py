@@ -164,11 +164,7 @@ def check_models(distiller: Dict, student: nn.Module, teacher: nn.Module,
     """
     teacher_pass.check_sources(
         recorded_modules(distiller.get('teacher_recorders')) or ())
-    if acclimated_modules and teacher_pass.acclimation_refused:
-        raise ValueError(
-            f'acclimated_modules={list(acclimated_modules)}: a '
-            f'{type(teacher).__name__} teacher cannot be acclimated: '
-            f'{teacher_pass.acclimation_refused}.')
+    teacher_pass.check_acclimated(acclimated_modules)
     check_recorder_sources(
         distiller.get('student_recorders'), student, 'student')
     check_recorder_sources(

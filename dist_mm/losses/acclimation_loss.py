@@ -7,7 +7,7 @@ from torch import Tensor
 
 from mmrazor.registry import MODELS
 
-from .base import RelationLoss, check_activation
+from .base import RelationLoss, check_activation, per_anchor
 from .checks import check_pair
 from .relations import non_target_relation
 from .targets import anchor_targets, dense_targets, task_loss
@@ -59,7 +59,10 @@ class TeacherAcclimationLoss(RelationLoss):
         anchor_classes (int | str, optional): K for sigmoid anchor heads
             with ``[N, A*K, H, W]`` logits; targets are then mmdet's
             per-anchor labels ``[N, H*W*A]`` (``AnchorHead.get_targets``, one
-            level), with K meaning background. ``'num_classes'``: the
+            level), with K meaning background; a teacher with one
+            ``[N, K, H, W]`` score map per position (a DETR-family
+            encoder's) is then acclimated on each of the A anchors at the
+            position, against that anchor's label. ``'num_classes'``: the
             student's class count, set by ``DISTPlusDistill``.
     """
 
@@ -102,14 +105,18 @@ class TeacherAcclimationLoss(RelationLoss):
         teacher's task loss) terms; sets ``last_teacher_accuracy``.
 
         Args:
-            preds_T: Teacher logits ``[N, C, ...]`` or ``[R, C]``.
-            preds_S: Student logits of the same shape (detached).
+            preds_T: Teacher logits ``[N, C, ...]`` or ``[R, C]``
+                (``[N, K, H, W]`` or ``[N, A*K, H, W]`` with
+                ``anchor_classes``).
+            preds_S: Student logits of the same shape (detached;
+                ``[N, A*K, H, W]`` with ``anchor_classes``).
             target: Integer targets. ``[R]`` for RoI logits; for dense
                 logits either the logits' spatial shape ``[N, H, W]`` or a
                 label map at another resolution (``[N, H', W']`` or
                 ``[N, 1, H', W']``), resized here with nearest interpolation.
         """
         name = type(self).__name__
+        preds_T = per_anchor(preds_S, preds_T, self.anchor_classes, name)
         check_pair(preds_S, preds_T, name, class_dim=1)
         nontarget_logits, nontarget_target, class_dim = preds_T, target, 1
         if self.anchor_classes is not None:

@@ -94,6 +94,30 @@ def anchor_view(preds: Tensor, k: int, what: str) -> Tensor:
     return preds.view(n, ak // k, k, h, w)
 
 
+def per_anchor(preds_S: Tensor, preds_T: Tensor,
+               anchor_classes: Union[int, str, None], what: str) -> Tensor:
+    """In anchor-aware mode (``anchor_classes`` = K), a teacher's
+    ``[N, K, H, W]`` scores (one per position, as a DETR-family encoder's)
+    repeated for each of the student's A anchors of ``[N, A*K, H, W]``
+    logits (mmdet's channel order, anchor-major); otherwise ``preds_T``.
+    Without ``anchor_classes``, a student with a multiple of the teacher's
+    channels is refused, saying what to set."""
+    k = anchor_classes
+    if isinstance(k, int) and preds_T.ndim == preds_S.ndim == 4 and \
+            preds_T.shape[1] == k and preds_S.shape[1] % k == 0:
+        return preds_T.repeat(1, preds_S.shape[1] // k, 1, 1)
+    if k is None and preds_T.ndim == preds_S.ndim == 4 and \
+            preds_S.shape[1] != preds_T.shape[1] and \
+            preds_S.shape[1] % preds_T.shape[1] == 0:
+        raise ValueError(
+            f'{what}: the student has {preds_S.shape[1]} channels per '
+            f'position, the teacher {preds_T.shape[1]}: for an anchor head '
+            'distilled from a teacher with one score per position (a '
+            "DETR-family encoder's), set anchor_classes='num_classes' so "
+            "that each anchor is compared with the position's scores.")
+    return preds_T
+
+
 def resize_student(preds_S: Tensor, preds_T: Tensor, enabled: bool,
                    what: str) -> Tensor:
     """The student's ``[N, C, H, W]`` map bilinearly resized to the

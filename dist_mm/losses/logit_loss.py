@@ -6,7 +6,8 @@ from torch import Tensor
 
 from mmrazor.registry import MODELS
 
-from .base import RelationLoss, anchor_view, check_activation, resize_student
+from .base import (RelationLoss, anchor_view, check_activation, per_anchor,
+                   resize_student)
 from .checks import check_mask, check_pair
 from .labels import valid_mask_from_labels
 from .relations import dist_relations
@@ -106,26 +107,6 @@ class DISTLogitLoss(RelationLoss):
             return preds, 1
         return anchor_view(preds, self.anchor_classes, type(self).__name__), 2
 
-    def _per_anchor(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
-        """In anchor-aware mode, a teacher's ``[N, K, H, W]`` scores
-        repeated for each of the student's A anchors (mmdet's channel order,
-        anchor-major); otherwise ``preds_T``."""
-        k = self.anchor_classes
-        if isinstance(k, int) and preds_T.ndim == preds_S.ndim == 4 and \
-                preds_T.shape[1] == k and preds_S.shape[1] % k == 0:
-            return preds_T.repeat(1, preds_S.shape[1] // k, 1, 1)
-        if k is None and preds_T.ndim == preds_S.ndim == 4 and \
-                preds_S.shape[1] != preds_T.shape[1] and \
-                preds_S.shape[1] % preds_T.shape[1] == 0:
-            raise ValueError(
-                f'{type(self).__name__}: the student has '
-                f'{preds_S.shape[1]} channels per position, the teacher '
-                f'{preds_T.shape[1]}: for an anchor head distilled from a '
-                'teacher with one score per position (a DETR-family '
-                "encoder's), set anchor_classes='num_classes' so that each "
-                'anchor is compared with the position\'s scores.')
-        return preds_T
-
     def relations(self,
                   preds_S: Tensor,
                   preds_T: Tensor,
@@ -133,7 +114,8 @@ class DISTLogitLoss(RelationLoss):
         """Unweighted ``inter`` and ``intra`` terms (for logging)."""
         preds_S = resize_student(preds_S, preds_T, self.resize_student,
                                  type(self).__name__)
-        preds_T = self._per_anchor(preds_S, preds_T)
+        preds_T = per_anchor(preds_S, preds_T, self.anchor_classes,
+                             type(self).__name__)
         check_pair(preds_S, preds_T, type(self).__name__, class_dim=1)
         if valid_mask is not None:
             check_mask(valid_mask, preds_S, 1)

@@ -1,6 +1,6 @@
 """The contract of a teacher pass: how one model family's teacher runs
 forward-only for distillation."""
-from typing import Collection, Dict, List, Optional, Tuple
+from typing import Collection, Dict, List, Optional, Sequence, Tuple
 
 from torch import Tensor, nn
 
@@ -46,6 +46,15 @@ class TeacherPass:
                  sources: Optional[Collection[str]]) -> None:
         self.teacher = teacher
         self.sources = sources
+
+    def check_acclimated(self, modules: Sequence[str]) -> None:
+        """Refuse ``acclimated_modules`` this family cannot acclimate
+        (here: any, when :attr:`acclimation_refused` says why)."""
+        if modules and self.acclimation_refused:
+            raise ValueError(
+                f'acclimated_modules={list(modules)}: a '
+                f'{type(self.teacher).__name__} teacher cannot be '
+                f'acclimated: {self.acclimation_refused}.')
 
     def reads(self, *prefixes: str) -> bool:
         """Whether a recorded source is one of ``prefixes`` or inside one

@@ -1,6 +1,6 @@
 """DETR-family detection teachers (DETR, Deformable DETR, DINO...): their
 dense parts, the multi-scale maps and the two-stage encoder's scores."""
-from typing import Collection, Dict, List, Optional
+from typing import Collection, Dict, List, Optional, Sequence
 
 from torch import Tensor, nn
 
@@ -31,16 +31,20 @@ class DetectionTransformerTeacherPass(TeacherPass):
 
     Any other teacher module (the decoder, its per-layer branches, the
     query embeddings) is refused at build: its outputs are per query, and a
-    dense student has no queries to pair them with. Acclimation is refused
-    too: what trains the classifier is the set loss over matched queries,
-    which this pass does not run.
+    dense student has no queries to pair them with. Only the encoder's
+    classifier can be acclimated (``acclimated_modules``): its dense scores
+    are what the student reads, and ``TeacherAcclimationLoss`` trains it
+    with the student's task loss and assignment. The decoder's classifiers
+    are trained by the set loss over matched queries, which this pass does
+    not run.
     """
     families = ('mmdet.models.detectors.DetectionTransformer', )
     acclimation_refused = (
-        'a DETR-family teacher\'s classifiers are trained by its set loss '
-        'over Hungarian-matched queries, which the teacher pass does not '
-        'run; distill without acclimated_modules (feature relations and '
-        'the encoder\'s dense scores)')
+        'a DETR-family teacher\'s decoder classifiers are trained by its '
+        'set loss over Hungarian-matched queries, which the teacher pass '
+        'does not run; only a two-stage teacher\'s encoder classifier '
+        '(bbox_head.cls_branches.<num_layers>), whose dense scores the '
+        'student reads, can be acclimated')
 
     def __init__(self, teacher: nn.Module,
                  sources: Optional[Collection[str]]) -> None:
@@ -49,6 +53,13 @@ class DetectionTransformerTeacherPass(TeacherPass):
         self.scores_name = None
         if getattr(teacher, 'as_two_stage', False):  # DINO always is
             self.scores_name = f'bbox_head.cls_branches.{decoder.num_layers}'
+
+    def check_acclimated(self, modules: Sequence[str]) -> None:
+        """Refuse acclimated modules other than the encoder's classifier."""
+        if self.scores_name and all(
+                within(m, self.scores_name) for m in modules):
+            return
+        super().check_acclimated(modules)
 
     def check_sources(self, sources: Collection[str]) -> None:
         super().check_sources(sources)
