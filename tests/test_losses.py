@@ -182,6 +182,39 @@ def test_anchor_acclimation_matches_loop_reference():
         loss(lt, ls, target[:, :-1])
 
 
+def test_anchor_acclimation_of_a_per_position_teacher():
+    """A teacher of one score vector per position (a DETR encoder's)
+    acclimated on a student's anchors: each anchor's instance is its
+    position's scores against that anchor's label. Checked against the loop
+    reference with the teacher repeated per anchor (anchor-major, mmdet's
+    order), by hand (three anchors with one position's label give the loss
+    of one anchor: the Pearson terms are averaged over instances and the
+    focal sum is divided by the foreground instances, both tripled), and
+    with gradcheck."""
+    n, a, k, h, w = 2, 3, 4, 3, 5
+    lt = torch.randn(n, k, h, w, dtype=torch.float64, requires_grad=True)
+    ls = torch.randn(n, a * k, h, w, dtype=torch.float64)
+    target = torch.randint(0, k + 1, (n, h * w * a))  # k = background
+    target[0, :4] = k
+    loss = TeacherAcclimationLoss(
+        activation='sigmoid', anchor_classes=k, target_weight=0.5)
+    repeated = lt.repeat(1, a, 1, 1)
+    expected = ref.acclimation_loss(
+        repeated, ls, target, act='sigmoid', num_classes=k)
+    task, accuracy = ref.acclimation_target_loss(
+        repeated, target, act='sigmoid', num_classes=k)
+    torch.testing.assert_close(loss(lt, ls, target), expected + 0.5 * task)
+    assert loss.last_teacher_accuracy.item() == pytest.approx(accuracy)
+    # by hand: one label per position, on 3 anchors or on 1
+    labels = torch.randint(0, k + 1, (n, h * w, 1))
+    labels[0, 0] = 0  # a foreground instance
+    one = TeacherAcclimationLoss(activation='sigmoid', anchor_classes=k)
+    three = one(lt, ls[:, :k].repeat(1, a, 1, 1),
+                labels.repeat(1, 1, a).flatten(1))
+    torch.testing.assert_close(three, one(lt, ls[:, :k], labels.flatten(1)))
+    assert torch.autograd.gradcheck(lambda t: loss(t, ls, target), (lt, ))
+
+
 def test_anchor_acclimation_task_term_is_retinanets_focal_loss():
     """By hand, logits 0 (p = 0.5), two classes: an anchor of class 0 has
     focal terms 0.25 * 0.5^2 * ln 2 (its class) + 0.75 * 0.5^2 * ln 2 (the

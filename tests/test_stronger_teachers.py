@@ -454,6 +454,52 @@ def test_dino_distplus_reads_the_encoder_memory():
         torch.testing.assert_close(classifier(m), score)
 
 
+def test_dino_encoder_classifier_acclimates_with_the_students_anchors():
+    """DIST+ acclimation of a two-stage DETR teacher: its encoder classifier
+    (and nothing else of the teacher) trains against the student's
+    per-anchor labels; the decoder's classifiers stay refused; two training
+    steps, and the truncated pass gives the whole teacher's losses."""
+    cfg = detr_distill(acclimated_modules=['bbox_head.cls_branches.2'])
+    distiller = cfg['distiller']
+    distiller['student_recorders']['anchor_targets'] = dict(
+        type='MethodOutputs',
+        source='mmdet.models.dense_heads.anchor_head.AnchorHead.get_targets')
+    for level in range(4):
+        distiller['distill_losses'][f'loss_acclimation{level}'] = dict(
+            type='TeacherAcclimationLoss',
+            activation='sigmoid',
+            anchor_classes='num_classes')
+        distiller['loss_forward_mappings'][f'loss_acclimation{level}'] = dict(
+            preds_T=dict(
+                from_student=False,
+                recorder='scores',
+                record_idx=level,
+                connector='t_scores'),
+            preds_S=dict(from_student=True, recorder='cls', record_idx=level),
+            target=dict(
+                from_student=True,
+                recorder='anchor_targets',
+                data_idx=0,
+                connector_idx=level))
+    before = {k: v.clone() for k, v in build(cfg).teacher.state_dict().items()}
+    model = trains_and_truncation_changes_no_loss(cfg, padded_batch())
+    assert model.distiller.distill_losses['loss_acclimation0'] \
+        .anchor_classes == 3
+    changed = {
+        k
+        for k, v in model.teacher.state_dict().items()
+        if not torch.equal(v, before[k])
+    }
+    assert changed == {
+        'bbox_head.cls_branches.2.weight', 'bbox_head.cls_branches.2.bias'
+    }
+    with pytest.raises(ValueError, match='only a two-stage teacher'):
+        MODELS.build(
+            detr_distill(acclimated_modules=[
+                'bbox_head.cls_branches.2', 'bbox_head.cls_branches.1'
+            ]))
+
+
 def test_dino_into_fcos_trains():
     from mmengine.hub import get_config
     fcos = copy.deepcopy(

@@ -11,7 +11,8 @@ model = dict(
     distiller=dict(
         student_recorders=dict(anchor_targets=_base_.dino_anchor_targets),
         distill_losses={
-            f'loss_acclimation{i}': dict(
+            f'loss_acclimation{i}':
+            dict(
                 type='TeacherAcclimationLoss',
                 activation='sigmoid',
                 anchor_classes='num_classes',
@@ -19,7 +20,8 @@ model = dict(
             for i in levels
         },
         loss_forward_mappings={
-            f'loss_acclimation{i}': dict(
+            f'loss_acclimation{i}':
+            dict(
                 preds_T=dict(
                     from_student=False,
                     recorder='scores',
