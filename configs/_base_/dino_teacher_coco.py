@@ -123,6 +123,53 @@ dino_p3_distiller = dict(
         }),
     loss_forward_mappings=dict(dino_p3_logit_mappings,
                                **dino_memory_feature_mappings))
+# the student's per-anchor labels of each level (get_targets returns
+# (labels_list, ...)), as the RetinaNet DIST+ configs record them
+dino_anchor_targets = dict(
+    type='MethodOutputs',
+    source='mmdet.models.dense_heads.anchor_head.AnchorHead.get_targets')
+# DIST+ acclimation for a P3-P7 anchor student (RetinaNet): the classifier
+# that scores the encoder memory (whose scores DIST reads) trains with
+# TeacherAcclimationLoss against the labels the student's assigner gave each
+# anchor (each of the 9 anchors at a position against the position's
+# scores), so that the one-to-one-matched scores move toward the student's
+# assignment; nothing else of the teacher trains. Without it the student
+# follows DINO's scores less well than a CNN teacher's
+# (docs/en/user_guides/stronger_teachers.md).
+dino_acclimated_modules = ['bbox_head.cls_branches.6']
+dino_p3_acclimation_losses = {
+    f'loss_acclimation{s}':
+    dict(
+        type='TeacherAcclimationLoss',
+        activation='sigmoid',
+        anchor_classes='num_classes',
+        loss_weight=1.0)
+    for t, s in dino_p3_pairs
+}
+dino_p3_acclimation_mappings = {
+    f'loss_acclimation{s}':
+    dict(
+        preds_T=dict(
+            from_student=False,
+            recorder='scores',
+            record_idx=t,
+            connector='t_scores'),
+        preds_S=dict(from_student=True, recorder='cls', record_idx=s),
+        target=dict(
+            from_student=True,
+            recorder='anchor_targets',
+            data_idx=0,
+            connector_idx=s))
+    for t, s in dino_p3_pairs
+}
+# the acclimated DIST+ distiller of a P3-P7 anchor student, less its student
+# recorders ('cls', 'fpn' and 'anchor_targets': dino_anchor_targets)
+dino_p3_acclimated_distiller = dict(
+    dino_p3_distiller,
+    distill_losses=dict(dino_p3_distiller['distill_losses'],
+                        **dino_p3_acclimation_losses),
+    loss_forward_mappings=dict(dino_p3_distiller['loss_forward_mappings'],
+                               **dino_p3_acclimation_mappings))
 # DIST through a fitted head: a classification branch of the student's kind
 # (RetinaNet's: 4 3x3 convs and a classifier of its A*K = 9*80 sigmoid
 # outputs; one head shared by the levels) on each paired level of the
@@ -151,11 +198,6 @@ dino_head = dict(
             std=0.01,
             override=dict(
                 name='conv_seg', type='Normal', std=0.01, bias=-4.595))))
-# the student's per-anchor labels of each level (get_targets returns
-# (labels_list, ...)), as the RetinaNet DIST+ configs record them
-dino_anchor_targets = dict(
-    type='MethodOutputs',
-    source='mmdet.models.dense_heads.anchor_head.AnchorHead.get_targets')
 dino_p3_head_distiller = dict(
     type='ConfigurableDistiller',
     teacher_recorders=dict(neck=dino_recorders['neck']),

@@ -1,7 +1,8 @@
 # Demo of DIST+ through a fitted head with a DETR-family teacher (see
 # configs/_base_/dino_teacher_coco.py, dino_p3_head_distiller): the demo
-# DIST+ DINO -> RetinaNet config, the head at the demo student's widths.
-_base_ = ['./distplus_dino-retinanet_demo.py']
+# DIST DINO -> RetinaNet config with that distiller (no acclimation), the
+# head at the demo student's widths.
+_base_ = ['./dist_dino-retinanet_demo.py']
 levels = range(_base_.demo_dino_levels)
 head = _base_.demo_retinanet_student['bbox_head']
 model = dict(

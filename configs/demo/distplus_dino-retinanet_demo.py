@@ -15,6 +15,9 @@ mappings = {
 mappings.update(
     {f'loss_fpn{i}': dict(preds_T=dict(record_idx=i))
      for i in levels})
+mappings.update(
+    {f'loss_acclimation{i}': dict(preds_T=dict(record_idx=i))
+     for i in levels})
 connectors = {
     f's_fpn{i}': dict(in_channel=32, out_channel=256)
     for i in levels
@@ -23,8 +26,10 @@ model = dict(
     architecture=_base_.demo_retinanet_student,
     teacher=dict(override=_base_.demo_dino_teacher),
     teacher_ckpt=_base_.demo_dino_teacher_ckpt,
+    acclimated_modules=['bbox_head.cls_branches.3'],
     distiller=dict(
-        # the classifier after the demo teacher's 3 decoder layers
+        # the classifier after the demo teacher's 3 decoder layers (also
+        # the acclimated one)
         teacher_recorders=dict(
             scores=dict(source='bbox_head.cls_branches.3'),
             memory=dict(source='bbox_head.cls_branches.3')),
@@ -38,6 +43,7 @@ test_evaluator = _base_.demo_test_evaluator
 optim_wrapper = _base_.demo_optim_wrapper
 param_scheduler = _base_.demo_param_scheduler
 train_cfg = _base_.demo_train_cfg
+custom_hooks = _base_.custom_hooks + [_base_.demo_acclimation_warmup]
 default_hooks = _base_.demo_default_hooks
 visualizer = dict(vis_backends=_base_.demo_vis_backends)
 log_processor = _base_.demo_log_processor

@@ -3,9 +3,14 @@
 # maps through a 1x1 conv to the teacher's 256 (PKD compares maps of one
 # shape). A reference method of the teacher-strength curve
 # (docs/en/user_guides/teacher_strength.md).
-_base_ = './distplus_dino-retinanet_demo.py'
+_base_ = './dist_dino-retinanet_demo.py'
 model = dict(
     distiller=dict(
+        connectors={
+            f's_fpn{i}':
+            dict(_base_.dino_feature_connectors[f's_fpn{i}'], in_channel=32)
+            for i in _base_.levels
+        },
         student_recorders=dict(
             _delete_=True, fpn=dict(type='ModuleOutputs', source='neck')),
         teacher_recorders=dict(
