@@ -455,32 +455,33 @@ def test_dino_distplus_reads_the_encoder_memory():
 
 
 def test_dino_encoder_classifier_acclimates_with_the_students_anchors():
-    """DIST+ acclimation of a two-stage DETR teacher: its encoder classifier
-    (and nothing else of the teacher) trains against the student's
-    per-anchor labels; the decoder's classifiers stay refused; two training
-    steps, and the truncated pass gives the whole teacher's losses."""
+    """DIST+ acclimation of a two-stage DETR teacher, as the shipped
+    RetinaNet config does it: its encoder classifier (and nothing else of
+    the teacher) trains against the student's per-anchor labels; the
+    decoder's classifiers stay refused; two training steps, and the
+    truncated pass gives the whole teacher's losses."""
+    base = Config.fromfile(osp.join(BASES, 'dino_teacher_coco.py'))
+    shipped = Config.fromfile(
+        osp.join(ROOT, 'configs', 'retinanet',
+                 'distplus_dino-5scale_swin-l_retinanet_r50-fpn_2x_coco.py'))
+    assert shipped.model.acclimated_modules == ['bbox_head.cls_branches.6']
+    assert shipped.model.distiller.student_recorders.anchor_targets == \
+        base.dino_anchor_targets
+    assert shipped.model.distiller.loss_forward_mappings[
+        'loss_acclimation0'].preds_T.recorder == 'scores'
+    # the same at the tiny DINO's widths (its classifier: cls_branches.2;
+    # its level i meets the student's level i)
     cfg = detr_distill(acclimated_modules=['bbox_head.cls_branches.2'])
     distiller = cfg['distiller']
-    distiller['student_recorders']['anchor_targets'] = dict(
-        type='MethodOutputs',
-        source='mmdet.models.dense_heads.anchor_head.AnchorHead.get_targets')
+    distiller['student_recorders']['anchor_targets'] = \
+        base.dino_anchor_targets.to_dict()
     for level in range(4):
-        distiller['distill_losses'][f'loss_acclimation{level}'] = dict(
-            type='TeacherAcclimationLoss',
-            activation='sigmoid',
-            anchor_classes='num_classes')
-        distiller['loss_forward_mappings'][f'loss_acclimation{level}'] = dict(
-            preds_T=dict(
-                from_student=False,
-                recorder='scores',
-                record_idx=level,
-                connector='t_scores'),
-            preds_S=dict(from_student=True, recorder='cls', record_idx=level),
-            target=dict(
-                from_student=True,
-                recorder='anchor_targets',
-                data_idx=0,
-                connector_idx=level))
+        name = f'loss_acclimation{level}'
+        distiller['distill_losses'][name] = \
+            base.dino_p3_acclimation_losses[name].to_dict()
+        mapping = base.dino_p3_acclimation_mappings[name].to_dict()
+        mapping['preds_T']['record_idx'] = level
+        distiller['loss_forward_mappings'][name] = mapping
     before = {k: v.clone() for k, v in build(cfg).teacher.state_dict().items()}
     model = trains_and_truncation_changes_no_loss(cfg, padded_batch())
     assert model.distiller.distill_losses['loss_acclimation0'] \

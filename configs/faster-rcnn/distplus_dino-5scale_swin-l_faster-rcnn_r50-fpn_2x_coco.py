@@ -5,7 +5,8 @@
 # No logit distillation: the student classifies sampled RoIs, and the
 # teacher has no RoI scores (its decoder scores its own queries, its
 # encoder scores positions); the RPN's objectness is class-agnostic. No
-# acclimation: a DETR-family teacher is refused it.
+# acclimation: of a DETR-family teacher only the encoder classifier can be
+# acclimated, and this pair reads no scores.
 # docs/en/user_guides/stronger_teachers.md
 _base_ = [
     'mmdet::faster_rcnn/faster-rcnn_r50_fpn_2x_coco.py',

@@ -8,7 +8,9 @@
 # - channel / spatial relations between each paired level's encoder memory
 #   (the map its scores come from; the neck map before the encoder taught
 #   less) and the student's FPN map, through a student-side 1x1 conv;
-# - no acclimation: a DETR-family teacher is refused it.
+# - no acclimation: the RetinaNet config acclimates the encoder classifier
+#   against an anchor head's per-anchor labels; with FCOS's points it is
+#   not measured.
 # The teacher runs on the student's batch, so the student normalises images
 # as the teacher does (torchvision style, RGB) instead of the zoo config's
 # caffe style, with a torchvision-pretrained backbone.
