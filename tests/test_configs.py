@@ -35,8 +35,8 @@ def acclimates(path: str) -> bool:
     classifier."""
     name = osp.basename(path)
     return name.startswith('distplus_') and (
-        not stronger(path) or name.startswith('distplus_dino')
-        and '_retinanet_' in name)
+        not stronger(path)
+        or name.startswith('distplus_dino') and '_retinanet_' in name)
 
 
 def test_all_benchmark_configs_are_found():
