@@ -9,15 +9,13 @@ _base_ = [
 # level i of the demo teacher meets the student's level i
 levels = range(_base_.demo_dino_levels)
 mappings = {
-    f'loss_dist_cls{i}': dict(preds_T=dict(record_idx=i))
+    f'{loss}{i}': dict(preds_T=dict(record_idx=i))
+    for loss in ('loss_dist_cls', 'loss_fpn', 'loss_acclimation')
     for i in levels
 }
-mappings.update(
-    {f'loss_fpn{i}': dict(preds_T=dict(record_idx=i))
-     for i in levels})
-mappings.update(
-    {f'loss_acclimation{i}': dict(preds_T=dict(record_idx=i))
-     for i in levels})
+# the classifier after the demo teacher's 3 decoder layers: its scores and
+# memory are recorded, and it is the acclimated one
+classifier = 'bbox_head.cls_branches.3'
 connectors = {
     f's_fpn{i}': dict(in_channel=32, out_channel=256)
     for i in levels
@@ -26,13 +24,10 @@ model = dict(
     architecture=_base_.demo_retinanet_student,
     teacher=dict(override=_base_.demo_dino_teacher),
     teacher_ckpt=_base_.demo_dino_teacher_ckpt,
-    acclimated_modules=['bbox_head.cls_branches.3'],
+    acclimated_modules=[classifier],
     distiller=dict(
-        # the classifier after the demo teacher's 3 decoder layers (also
-        # the acclimated one)
         teacher_recorders=dict(
-            scores=dict(source='bbox_head.cls_branches.3'),
-            memory=dict(source='bbox_head.cls_branches.3')),
+            scores=dict(source=classifier), memory=dict(source=classifier)),
         loss_forward_mappings=mappings,
         connectors=connectors))
 train_dataloader = _base_.demo_train_dataloader
