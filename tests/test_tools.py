@@ -250,6 +250,34 @@ def test_demo_writes_each_tasks_val_split(key, tmp_path, monkeypatch):
     assert demo.NUM_VAL == dict(seg=64, det=256)
 
 
+def test_demo_reuses_a_dataset_made_with_the_same_options(
+        tmp_path, monkeypatch):
+    """With ``reuse`` (``--curve --resume``) a dataset finished with the
+    same options is left untouched, so that runs reading it go on; other
+    options, a dataset whose writing never finished, or no ``reuse``
+    write it anew."""
+    pair = demo.PAIRS['pspnet']
+    monkeypatch.chdir(tmp_path)
+    root = tmp_path / pair.data
+    val = root / 'leftImg8bit' / 'val' / 'synthtown'
+
+    def make(num_val, reuse=True):
+        root.mkdir(parents=True, exist_ok=True)
+        (root / 'kept').touch()
+        demo.make_data(pair, 'streets', 1, num_val, reuse=reuse)
+        return (root / 'kept').exists()
+
+    assert not make(1)  # nothing to reuse
+    assert len(os.listdir(val)) == 1
+    assert make(1)  # same options: untouched
+    assert not make(2)  # other options
+    assert len(os.listdir(val)) == 2
+    assert not make(2, reuse=False)
+    (root / demo.DATA_MARKER).unlink()  # a write that was killed
+    assert not make(2)
+    assert (root / demo.DATA_MARKER).exists()
+
+
 def _fake_runs(monkeypatch, tmp_path, walls, fail=None):
     """A ``train`` for ``run_all`` that records the runs started, in
     order; a teacher of ``walls[config]`` seconds; ``fail``: (config, name)

@@ -63,8 +63,8 @@ def parse_args() -> DemoOptions:
     parser.add_argument(
         '--resume',
         action='store_true',
-        help='with --curve: reuse the runs (teachers included) that an '
-        'earlier curve with the same options finished')
+        help='with --curve: reuse the dataset and the runs (teachers '
+        'included) that an earlier curve with the same options finished')
     parser.add_argument(
         '--iters',
         type=int,

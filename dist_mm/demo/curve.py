@@ -294,10 +294,10 @@ def run_curves(experiments: Sequence[Tuple[str, str]],
                resume: bool = False) -> Dict[str, Dict]:
     """Write the data and run the curve of each ``(pair key, scene)`` whose
     pair has one (in the working directory); with ``resume``, reuse the
-    runs an earlier curve finished (:class:`CurveRun`)."""
+    dataset and the runs an earlier curve finished (:class:`CurveRun`)."""
     everything = {}
     for key, scene in experiments:
-        make_data(PAIRS[CURVES[key].pair], scene, num_train, num_val)
+        make_data(PAIRS[CURVES[key].pair], scene, num_train, num_val, resume)
         everything[f'{key}/{scene}'] = CurveRun(key, scene, seeds, jobs, iters,
                                                 resume).run()
     return everything

@@ -1,4 +1,5 @@
 """The demo's datasets: where each is written and how a config reads it."""
+import json
 import os.path as osp
 import shutil
 from typing import List
@@ -13,17 +14,34 @@ def data_root(pair: Pair, scene: str) -> str:
         else f'{pair.data}_{scene}'
 
 
+# written last into a dataset's root: the options it was made with
+DATA_MARKER = 'demo_data.json'
+
+
 def make_data(pair: Pair,
               scene: str,
               num_train: int = 256,
-              num_val: int = 0) -> None:
+              num_val: int = 0,
+              reuse: bool = False) -> None:
     """Write the pair's dataset (``num_val`` 0: :data:`NUM_VAL` of its
-    task); the detection demo configs name the image and object sizes."""
+    task); the detection demo configs name the image and object sizes.
+
+    With ``reuse``, a dataset that an earlier call finished with the same
+    options is kept as it is (the data are generated deterministically),
+    so that runs still reading it are not disturbed; any other is written
+    anew.
+    """
     from mmengine.config import Config
 
     from ..datasets import make_cityscapes, make_coco
     root = data_root(pair, scene)
     num_val = num_val or NUM_VAL[pair.task]
+    made = dict(scene=scene, num_train=num_train, num_val=num_val)
+    marker = osp.join(root, DATA_MARKER)
+    if reuse and osp.exists(marker):
+        with open(marker) as f:
+            if json.load(f) == made:
+                return
     shutil.rmtree(root, ignore_errors=True)
     if pair.task == 'seg':
         make_cityscapes(root, num_train, num_val, scene=scene)
@@ -35,6 +53,8 @@ def make_data(pair: Pair,
             num_val,
             size=cfg.demo_image_size,
             object_size=cfg.demo_object_size)
+    with open(marker, 'w') as f:
+        json.dump(made, f)
 
 
 def data_options(pair: Pair, scene: str) -> List[str]:
