@@ -469,6 +469,19 @@ def test_dino_encoder_classifier_acclimates_with_the_students_anchors():
         base.dino_anchor_targets
     assert shipped.model.distiller.loss_forward_mappings[
         'loss_acclimation0'].preds_T.recorder == 'scores'
+    # its logit relations at half weight, the DIST config's at full
+    dist = Config.fromfile(
+        osp.join(ROOT, 'configs', 'retinanet',
+                 'dist_dino-5scale_swin-l_retinanet_r50-fpn_2x_coco.py'))
+    for cfg, weight in ((shipped, 0.5), (dist, 1.0)):
+        assert {
+            name: loss.loss_weight
+            for name, loss in cfg.model.distiller.distill_losses.items()
+            if loss.type == 'DISTLogitLoss'
+        } == {
+            f'loss_dist_cls{s}': weight
+            for s in range(4)
+        }
     # the same at the tiny DINO's widths (its classifier: cls_branches.2;
     # its level i meets the student's level i)
     cfg = detr_distill(acclimated_modules=['bbox_head.cls_branches.2'])

@@ -163,11 +163,17 @@ dino_p3_acclimation_mappings = {
     for t, s in dino_p3_pairs
 }
 # the acclimated DIST+ distiller of a P3-P7 anchor student, less its student
-# recorders ('cls', 'fpn' and 'anchor_targets': dino_anchor_targets)
+# recorders ('cls', 'fpn' and 'anchor_targets': dino_anchor_targets). Its
+# logit relations weigh half: the acclimated scores still hold relations the
+# student's head cannot follow, and at full weight they pull its training
+# toward them (docs/en/user_guides/stronger_teachers.md)
 dino_p3_acclimated_distiller = dict(
     dino_p3_distiller,
-    distill_losses=dict(dino_p3_distiller['distill_losses'],
-                        **dino_p3_acclimation_losses),
+    distill_losses=dict(
+        dino_p3_distiller['distill_losses'], **{
+            name: dict(loss, loss_weight=0.5)
+            for name, loss in dino_p3_logit_losses.items()
+        }, **dino_p3_acclimation_losses),
     loss_forward_mappings=dict(dino_p3_distiller['loss_forward_mappings'],
                                **dino_p3_acclimation_mappings))
 # DIST through a fitted head: a classification branch of the student's kind
