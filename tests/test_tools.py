@@ -250,21 +250,25 @@ def test_demo_writes_each_tasks_val_split(key, tmp_path, monkeypatch):
     assert demo.NUM_VAL == dict(seg=64, det=256)
 
 
+@pytest.mark.parametrize('key', ['pspnet', 'retinanet'])
 def test_demo_reuses_a_dataset_made_with_the_same_options(
-        tmp_path, monkeypatch):
+        key, tmp_path, monkeypatch):
     """With ``reuse`` (``--curve --resume``) a dataset finished with the
     same options is left untouched, so that runs reading it go on; other
     options, a dataset whose writing never finished, or no ``reuse``
     write it anew."""
-    pair = demo.PAIRS['pspnet']
+    pair = demo.PAIRS[key]
     monkeypatch.chdir(tmp_path)
     root = tmp_path / pair.data
-    val = root / 'leftImg8bit' / 'val' / 'synthtown'
+    if pair.task == 'det':
+        scene, val = 'coco', root / 'val2017'
+    else:
+        scene, val = 'streets', root / 'leftImg8bit' / 'val' / 'synthtown'
 
     def make(num_val, reuse=True):
         root.mkdir(parents=True, exist_ok=True)
         (root / 'kept').touch()
-        demo.make_data(pair, 'streets', 1, num_val, reuse=reuse)
+        demo.make_data(pair, scene, 1, num_val, reuse=reuse)
         return (root / 'kept').exists()
 
     assert not make(1)  # nothing to reuse

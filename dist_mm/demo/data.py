@@ -27,9 +27,9 @@ def make_data(pair: Pair,
     task); the detection demo configs name the image and object sizes.
 
     With ``reuse``, a dataset that an earlier call finished with the same
-    options is kept as it is (the data are generated deterministically),
-    so that runs still reading it are not disturbed; any other is written
-    anew.
+    options (for detection, the same sizes too) is kept as it is (the data
+    are generated deterministically), so that runs still reading it are not
+    disturbed; any other is written anew.
     """
     from mmengine.config import Config
 
@@ -37,6 +37,11 @@ def make_data(pair: Pair,
     root = data_root(pair, scene)
     num_val = num_val or NUM_VAL[pair.task]
     made = dict(scene=scene, num_train=num_train, num_val=num_val)
+    if pair.task == 'det':
+        cfg = Config.fromfile(osp.join(CONFIG_DIR, pair.configs()['teacher']))
+        made.update(
+            size=list(cfg.demo_image_size),
+            object_size=list(cfg.demo_object_size))
     marker = osp.join(root, DATA_MARKER)
     if reuse and osp.exists(marker):
         with open(marker) as f:
@@ -46,13 +51,12 @@ def make_data(pair: Pair,
     if pair.task == 'seg':
         make_cityscapes(root, num_train, num_val, scene=scene)
     else:
-        cfg = Config.fromfile(osp.join(CONFIG_DIR, pair.configs()['teacher']))
         make_coco(
             root,
             num_train,
             num_val,
-            size=cfg.demo_image_size,
-            object_size=cfg.demo_object_size)
+            size=made['size'],
+            object_size=made['object_size'])
     with open(marker, 'w') as f:
         json.dump(made, f)
 
