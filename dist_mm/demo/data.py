@@ -34,6 +34,7 @@ def make_data(pair: Pair,
     from mmengine.config import Config
 
     from ..datasets import make_cityscapes, make_coco
+    from ..engine import atomic_write_bytes
     root = data_root(pair, scene)
     num_val = num_val or NUM_VAL[pair.task]
     made = dict(scene=scene, num_train=num_train, num_val=num_val)
@@ -57,8 +58,8 @@ def make_data(pair: Pair,
             num_val,
             size=made['size'],
             object_size=made['object_size'])
-    with open(marker, 'w') as f:
-        json.dump(made, f)
+    # whole or absent, so that a killed write reads as no marker
+    atomic_write_bytes(json.dumps(made).encode(), marker)
 
 
 def data_options(pair: Pair, scene: str) -> List[str]:
